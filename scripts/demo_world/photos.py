@@ -1,0 +1,88 @@
+"""Render scenes as phone photos on disk: JPEG, phone-like sizes, some stored rotated
+with an EXIF Orientation tag, captions beside them in the Karpathy (COCO) JSON format."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+from pathlib import Path
+
+from PIL import Image
+
+from .captions import test_captions
+from .draw import render
+from .world import sample_scene, scene_to_json
+
+LANDSCAPE_SIZES = (
+    (640, 480), (800, 600), (1024, 768), (1280, 960), (1600, 1200), (2048, 1536),
+    (2592, 1944), (3264, 2448), (4032, 3024), (1280, 720), (1920, 1080), (2560, 1440),
+)
+EXIF_ORIENTATION = 0x0112
+# How to store the upright pixels so that a viewer applying the tag shows them upright:
+# the inverse of the transform the tag asks for.
+STORE_FOR_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def photo_size(rng: random.Random):
+    width, height = rng.choice(LANDSCAPE_SIZES)
+    return (height, width) if rng.random() < 0.35 else (width, height)
+
+
+def save_photo(img: Image.Image, path: Path, rng: random.Random) -> int:
+    """Write an upright image as a JPEG; about one in ten is stored rotated or mirrored
+    with the EXIF tag that undoes it. Returns the orientation tag (1 = none)."""
+    quality = rng.randint(70, 95)
+    orientation = rng.choice((3, 6, 8, 6, 8, 2, 4, 5, 7)) if rng.random() < 0.1 else 1
+    if orientation == 1:
+        img.save(path, "JPEG", quality=quality)
+    else:
+        exif = Image.Exif()
+        exif[EXIF_ORIENTATION] = orientation
+        img.transpose(STORE_FOR_ORIENTATION[orientation]).save(path, "JPEG", quality=quality, exif=exif.tobytes())
+    return orientation
+
+
+def _render_one(job):
+    split, index, folder = job
+    rng = random.Random(f"{split}:{index}")
+    scene = sample_scene(rng)
+    width, height = photo_size(rng)
+    name = f"{split}-{index:05d}.jpg"
+    orientation = save_photo(render(scene, width, height), Path(folder) / name, rng)
+    return {
+        "filename": name,
+        "filepath": "images",
+        "split": "test",
+        "imgid": index,
+        "sentences": [{"raw": c} for c in test_captions(rng, scene)],
+        "width": width,
+        "height": height,
+        "orientation": orientation,
+        "scene": scene_to_json(scene),
+    }
+
+
+def render_split(out: Path, split: str, count: int, workers: int = os.cpu_count() or 1) -> Path:
+    """Render `count` photos of `split` into out/split/images with out/split/captions.json.
+
+    Each photo depends only on (split, index), so a split is the same whatever the
+    number of workers, and different splits share no photo."""
+    images = out / split / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    jobs = [(split, i, str(images)) for i in range(count)]
+    with multiprocessing.Pool(workers) as pool:
+        entries = pool.map(_render_one, jobs, chunksize=8)
+    dataset = {"dataset": f"motis-shapes-{split}", "images": entries}
+    path = out / split / "captions.json"
+    path.write_text(json.dumps(dataset, indent=1))
+    return path
