@@ -154,13 +154,14 @@ def _pair_caption(rng: random.Random, scene: Scene, say: set) -> str:
 
 
 def test_captions(rng: random.Random, scene: Scene, n: int = 5):
-    """COCO-style captions of a test image: mostly full, some leaving one thing out."""
+    """COCO-style captions of a test image, as (text, attributes it states): mostly
+    full, some leaving one thing out."""
     out = []
     for _ in range(n):
         say = set(ATTRIBUTES)
         if rng.random() < 0.25:
-            say.discard(rng.choice(("background", "size", "position" if not scene.is_pair else "relation")))
-        out.append(caption(rng, scene, say))
+            say.discard(rng.choice(("background", "size", "relation" if scene.is_pair else "position")))
+        out.append((caption(rng, scene, say), sorted(say)))
     return out
 
 

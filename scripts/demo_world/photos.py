@@ -64,7 +64,7 @@ def _render_one(job):
         "filepath": "images",
         "split": "test",
         "imgid": index,
-        "sentences": [{"raw": c} for c in test_captions(rng, scene)],
+        "sentences": [{"raw": text, "says": says} for text, says in test_captions(rng, scene)],
         "width": width,
         "height": height,
         "orientation": orientation,

@@ -1,0 +1,112 @@
+"""Write the image fixtures and the Python reference outputs the Rust tests compare with.
+
+    PYTHONPATH=scripts .venv/bin/python scripts/make_test_fixtures.py
+
+tests/fixtures/images/   small photos of the shapes world in every format, colour mode
+                         and EXIF orientation the engine must read
+tests/fixtures/reference/<name>.<mode>.png
+                         the photo preprocessed by the reference (Pillow, bicubic) to the
+                         demo model's 96×96 input, before normalisation: 8-bit, so PNG
+                         holds it exactly
+tests/fixtures/reference.json
+                         per photo: upright size, and the demo model's embedding (squash)
+                         computed with onnxruntime from the reference tensor
+
+Deterministic: the same script and packages write the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from demo_world.draw import render
+from demo_world.onnx_model import MODELS, OnnxModel
+from demo_world.photos import EXIF_ORIENTATION, STORE_FOR_ORIENTATION
+from demo_world.preprocess import load_upright, model_input
+from demo_world.world import sample_scene
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+MODES = {"squash": "squash", "crop": "shortest_side_centre_crop"}
+
+
+def _scene_image(name: str, width: int, height: int) -> Image.Image:
+    return render(sample_scene(random.Random(f"fixture:{name}")), width, height)
+
+
+def _with_orientation(img: Image.Image, path: Path, orientation: int) -> None:
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    img.transpose(STORE_FOR_ORIENTATION[orientation]).save(path, "JPEG", quality=90, exif=exif.tobytes())
+
+
+def write_images(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for orientation in range(2, 9):
+        _with_orientation(_scene_image(f"o{orientation}", 160, 120), folder / f"orientation-{orientation}.jpg", orientation)
+    _scene_image("landscape", 200, 150).save(folder / "landscape.jpg", quality=85)
+    _scene_image("portrait", 120, 200).save(folder / "portrait.jpg", quality=75)
+    _scene_image("wide", 400, 100).save(folder / "panorama.jpg", quality=90)
+    _scene_image("tiny", 7, 5).save(folder / "tiny.png")
+    _scene_image("one", 1, 1).save(folder / "one-pixel.png")
+    _scene_image("png", 150, 150).save(folder / "rgb.png")
+    rgba = _scene_image("rgba", 140, 100).convert("RGBA")
+    rgba.putalpha(Image.linear_gradient("L").resize(rgba.size))
+    rgba.save(folder / "rgba.png")
+    _scene_image("gray", 130, 90).convert("L").save(folder / "gray.png")
+    _scene_image("gray-alpha", 90, 130).convert("LA").save(folder / "gray-alpha.png")
+    _scene_image("palette", 120, 120).convert("P", palette=Image.Palette.ADAPTIVE, colors=32).save(folder / "palette.png")
+    sixteen = (np.asarray(_scene_image("16bit", 100, 80), dtype=np.uint16) * 257).astype(">u2")
+    _write_png16(folder / "rgb16.png", sixteen)
+    _scene_image("webp", 160, 100).save(folder / "photo.webp", lossless=True)
+    frames = [_scene_image(f"gif{k}", 100, 100) for k in range(2)]
+    frames[0].save(folder / "animated.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    _scene_image("bmp", 90, 60).save(folder / "photo.bmp")
+    _scene_image("tiff", 110, 70).save(folder / "photo.tiff")
+    _scene_image("cmyk", 120, 90).convert("CMYK").save(folder / "cmyk.jpg", quality=92)
+
+
+def _write_png16(path: Path, pixels: np.ndarray) -> None:
+    """A 16-bit RGB PNG (Pillow writes 16-bit PNGs only for single-channel modes)."""
+    import struct
+    import zlib
+
+    height, width, _ = pixels.shape
+    raw = b"".join(b"\0" + pixels[y].tobytes() for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def main() -> None:
+    images = FIXTURES / "images"
+    reference = FIXTURES / "reference"
+    write_images(images)
+    reference.mkdir(parents=True, exist_ok=True)
+    model = OnnxModel(MODELS / "motis-demo")
+    config = model.manifest["image"]
+    raw = {**config, "mean": (0, 0, 0), "std": (1 / 255,) * 3}
+    out = {}
+    for path in sorted(images.iterdir()):
+        upright = load_upright(path)
+        entry = {"width": upright.width, "height": upright.height}
+        for short, mode in MODES.items():
+            pixels = model_input(upright, {**raw, "resize": mode}).round().astype(np.uint8)
+            Image.fromarray(pixels.transpose(1, 2, 0), "RGB").save(reference / f"{path.name}.{short}.png")
+        tensor = model_input(upright, config)
+        entry["demo_embedding"] = [round(float(x), 7) for x in model.encode_pixels(tensor[None])[0]]
+        out[path.name] = entry
+    (FIXTURES / "reference.json").write_text(json.dumps(out, indent=1) + "\n")
+    print(f"wrote {len(out)} fixtures to {FIXTURES}")
+
+
+if __name__ == "__main__":
+    main()
