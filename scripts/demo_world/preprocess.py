@@ -22,10 +22,15 @@ def model_input(img: Image.Image, image_config: dict) -> np.ndarray:
     if mode == "squash":
         img = img.resize((width, height), Image.BICUBIC)
     elif mode == "shortest_side_centre_crop":
-        scale = max(width / img.width, height / img.height)
-        resized = (max(width, round(img.width * scale)), max(height, round(img.height * scale)))
+        # As open_clip's torchvision Resize(shortest side) and CenterCrop round.
+        short = min(width, height)
+        if img.width <= img.height:
+            resized = (short, int(short * img.height / img.width))
+        else:
+            resized = (int(short * img.width / img.height), short)
         img = img.resize(resized, Image.BICUBIC)
-        left, top = (resized[0] - width) // 2, (resized[1] - height) // 2
+        left = int(round((resized[0] - width) / 2.0))
+        top = int(round((resized[1] - height) / 2.0))
         img = img.crop((left, top, left + width, top + height))
     else:
         raise ValueError(f"unknown resize mode {mode!r}")

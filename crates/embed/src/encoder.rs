@@ -1,0 +1,306 @@
+use std::path::{Path, PathBuf};
+
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::{TensorElementType, TensorRef, ValueType};
+
+use crate::tokenizer::ClipTokenizer;
+use crate::{EmbedError, Model, Runtime, normalise};
+
+fn open_session(runtime: &Runtime, path: &Path, threads: usize) -> Result<Session, EmbedError> {
+    let session_error = |source: ort::Error| EmbedError::Session {
+        path: path.to_owned(),
+        source,
+    };
+    if !path.is_file() {
+        return Err(EmbedError::Read {
+            path: path.to_owned(),
+            source: std::io::ErrorKind::NotFound.into(),
+        });
+    }
+    Session::builder(&runtime.environment)
+        .map_err(session_error)?
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(|e| session_error(e.into()))?
+        .with_intra_threads(threads)
+        .map_err(|e| session_error(e.into()))?
+        .commit_from_file(path)
+        .map_err(session_error)
+}
+
+/// Check that the session has the named input (element type, rank, fixed dims) and a
+/// named 2-D output whose width is the embedding size, so that a wrong model is an
+/// error naming the file instead of a crash in the middle of indexing.
+fn check_interface(
+    session: &Session,
+    path: &Path,
+    input: &str,
+    ty: TensorElementType,
+    fixed: &[Option<i64>],
+    output: &str,
+    dim: usize,
+) -> Result<(), EmbedError> {
+    let wrong = |reason: String| EmbedError::ModelInterface {
+        path: path.to_owned(),
+        reason,
+    };
+    let names = |outlets: &[ort::value::Outlet]| {
+        outlets
+            .iter()
+            .map(|o| o.name().to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let found = session
+        .inputs()
+        .iter()
+        .find(|o| o.name() == input)
+        .ok_or_else(|| {
+            wrong(format!(
+                "no input named {input:?} (the model has: {})",
+                names(session.inputs())
+            ))
+        })?;
+    match found.dtype() {
+        ValueType::Tensor {
+            ty: actual, shape, ..
+        } => {
+            if *actual != ty {
+                return Err(wrong(format!(
+                    "input {input:?} is {actual:?}, expected {ty:?}"
+                )));
+            }
+            if shape.len() != fixed.len() {
+                return Err(wrong(format!(
+                    "input {input:?} has {} dimensions, expected {}",
+                    shape.len(),
+                    fixed.len()
+                )));
+            }
+            for (i, (&actual, want)) in shape.iter().zip(fixed).enumerate() {
+                if let Some(want) = want {
+                    if actual != *want && actual != -1 {
+                        return Err(wrong(format!(
+                            "input {input:?} dimension {i} is {actual}, the manifest says {want}"
+                        )));
+                    }
+                }
+            }
+        }
+        other => return Err(wrong(format!("input {input:?} is {other:?}, not a tensor"))),
+    }
+    let found = session
+        .outputs()
+        .iter()
+        .find(|o| o.name() == output)
+        .ok_or_else(|| {
+            wrong(format!(
+                "no output named {output:?} (the model has: {})",
+                names(session.outputs())
+            ))
+        })?;
+    match found.dtype() {
+        ValueType::Tensor {
+            ty: TensorElementType::Float32,
+            shape,
+            ..
+        } if shape.len() == 2 => {
+            if shape[1] != -1 && shape[1] as usize != dim {
+                return Err(wrong(format!(
+                    "output {output:?} has width {}, the manifest says embedding_dim {dim}",
+                    shape[1]
+                )));
+            }
+            Ok(())
+        }
+        other => Err(wrong(format!(
+            "output {output:?} is {other:?}, expected float32 [batch, {dim}]"
+        ))),
+    }
+}
+
+fn rows(
+    path: &Path,
+    data: &[f32],
+    dim: usize,
+    normalize: bool,
+) -> Result<Vec<Vec<f32>>, EmbedError> {
+    if data.len() % dim != 0 {
+        return Err(EmbedError::ModelInterface {
+            path: path.to_owned(),
+            reason: format!(
+                "returned {} values, not a multiple of embedding_dim {dim}",
+                data.len()
+            ),
+        });
+    }
+    Ok(data
+        .chunks_exact(dim)
+        .map(|row| {
+            let mut row = row.to_vec();
+            if normalize {
+                normalise(&mut row);
+            }
+            row
+        })
+        .collect())
+}
+
+/// The image tower of a model: normalised CHW tensors in, unit-length embeddings out.
+pub struct ImageEncoder {
+    session: Session,
+    path: PathBuf,
+    input: String,
+    output: String,
+    dim: usize,
+    normalize: bool,
+    image_len: usize,
+    shape: [usize; 3],
+}
+
+impl ImageEncoder {
+    pub fn new(
+        runtime: &Runtime,
+        model: &Model,
+        threads: usize,
+    ) -> Result<ImageEncoder, EmbedError> {
+        let path = model.image_path();
+        let session = open_session(runtime, &path, threads)?;
+        let tower = &model.manifest.image;
+        let [height, width] = tower.size;
+        let fixed = [
+            None,
+            Some(3),
+            Some(i64::from(height)),
+            Some(i64::from(width)),
+        ];
+        let dim = model.manifest.embedding_dim;
+        check_interface(
+            &session,
+            &path,
+            &tower.input,
+            TensorElementType::Float32,
+            &fixed,
+            &tower.output,
+            dim,
+        )?;
+        Ok(ImageEncoder {
+            session,
+            path,
+            input: tower.input.clone(),
+            output: tower.output.clone(),
+            dim,
+            normalize: !model.manifest.normalized,
+            image_len: model.input.len(),
+            shape: [3, height as usize, width as usize],
+        })
+    }
+
+    /// Embeddings of a batch of images laid out one after another (`n × 3 × H × W`).
+    pub fn encode(&mut self, pixels: &[f32]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let batch = pixels.len() / self.image_len;
+        let [c, h, w] = self.shape;
+        let inference = |source| EmbedError::Inference {
+            path: self.path.clone(),
+            source,
+        };
+        let tensor = TensorRef::from_array_view(([batch, c, h, w], pixels)).map_err(inference)?;
+        let outputs = self
+            .session
+            .run(ort::inputs![self.input.as_str() => tensor])
+            .map_err(inference)?;
+        let (_, data) = outputs[self.output.as_str()]
+            .try_extract_tensor::<f32>()
+            .map_err(inference)?;
+        rows(&self.path, data, self.dim, self.normalize)
+    }
+}
+
+/// The text tower of a model with its tokenizer: strings in, unit-length embeddings out.
+pub struct TextEncoder {
+    session: Session,
+    tokenizer: ClipTokenizer,
+    path: PathBuf,
+    input: String,
+    output: String,
+    dim: usize,
+    normalize: bool,
+    dynamic_length: bool,
+}
+
+impl TextEncoder {
+    pub fn new(
+        runtime: &Runtime,
+        model: &Model,
+        threads: usize,
+    ) -> Result<TextEncoder, EmbedError> {
+        let path = model.text_path();
+        let tower = &model.manifest.text;
+        let tokenizer = ClipTokenizer::from_file(&model.tokenizer_path(), tower.context_length)?;
+        let session = open_session(runtime, &path, threads)?;
+        let dim = model.manifest.embedding_dim;
+        let fixed = [
+            None,
+            if tower.dynamic_length {
+                None
+            } else {
+                Some(tower.context_length as i64)
+            },
+        ];
+        check_interface(
+            &session,
+            &path,
+            &tower.input,
+            TensorElementType::Int64,
+            &fixed,
+            &tower.output,
+            dim,
+        )?;
+        Ok(TextEncoder {
+            session,
+            tokenizer,
+            path,
+            input: tower.input.clone(),
+            output: tower.output.clone(),
+            dim,
+            normalize: !model.manifest.normalized,
+            dynamic_length: tower.dynamic_length,
+        })
+    }
+
+    pub fn tokenizer(&self) -> &ClipTokenizer {
+        &self.tokenizer
+    }
+
+    /// Embeddings of a batch of texts. The batch is cut to its longest token sequence
+    /// when the model allows it, and zero-padded to the context length otherwise.
+    pub fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let ids = texts
+            .iter()
+            .map(|t| self.tokenizer.ids(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let width = if self.dynamic_length {
+            ids.iter().map(Vec::len).max().unwrap_or(2)
+        } else {
+            self.tokenizer.context_length()
+        };
+        let mut flat = vec![0i64; ids.len() * width];
+        for (row, sequence) in flat.chunks_exact_mut(width).zip(&ids) {
+            row[..sequence.len()].copy_from_slice(sequence);
+        }
+        let inference = |source| EmbedError::Inference {
+            path: self.path.clone(),
+            source,
+        };
+        let tensor =
+            TensorRef::from_array_view(([ids.len(), width], flat.as_slice())).map_err(inference)?;
+        let outputs = self
+            .session
+            .run(ort::inputs![self.input.as_str() => tensor])
+            .map_err(inference)?;
+        let (_, data) = outputs[self.output.as_str()]
+            .try_extract_tensor::<f32>()
+            .map_err(inference)?;
+        rows(&self.path, data, self.dim, self.normalize)
+    }
+}

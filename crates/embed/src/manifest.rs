@@ -1,0 +1,190 @@
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use motis_media::{InputSpec, ResizeMode};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::EmbedError;
+
+const FORMAT: u32 = 1;
+
+/// `manifest.json` of a model folder; the format is documented in models/README.md.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub embedding_dim: usize,
+    pub normalized: bool,
+    pub image: ImageTower,
+    pub text: TextTower,
+    pub files: Vec<ModelFile>,
+    pub licence: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ImageTower {
+    pub file: String,
+    pub input: String,
+    pub output: String,
+    /// `[height, width]`
+    pub size: [u32; 2],
+    pub resize: String,
+    pub interpolation: String,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct TextTower {
+    pub file: String,
+    pub input: String,
+    pub output: String,
+    pub tokenizer: String,
+    pub context_length: usize,
+    pub dynamic_length: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ModelFile {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// A model folder with a manifest that has been read and checked for consistency
+/// (not yet for file checksums: see [`Model::verify`]).
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub folder: PathBuf,
+    pub manifest: Manifest,
+    pub input: InputSpec,
+}
+
+impl Model {
+    pub fn open(folder: &Path) -> Result<Model, EmbedError> {
+        let path = folder.join("manifest.json");
+        let text = std::fs::read_to_string(&path).map_err(|source| EmbedError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|source| EmbedError::ManifestSyntax {
+                path: path.clone(),
+                source,
+            })?;
+        let invalid = |reason: String| EmbedError::Manifest {
+            path: path.clone(),
+            reason,
+        };
+        if manifest.format != FORMAT {
+            return Err(invalid(format!(
+                "manifest format {} is not supported (this motis reads format {FORMAT})",
+                manifest.format
+            )));
+        }
+        let resize = match manifest.image.resize.as_str() {
+            "squash" => ResizeMode::Squash,
+            "shortest_side_centre_crop" => ResizeMode::ShortestSideCentreCrop,
+            other => {
+                return Err(invalid(format!(
+                    "unknown image.resize {other:?} (squash or shortest_side_centre_crop)"
+                )));
+            }
+        };
+        if manifest.image.interpolation != "bicubic" {
+            return Err(invalid(format!(
+                "unknown image.interpolation {:?} (bicubic)",
+                manifest.image.interpolation
+            )));
+        }
+        let [height, width] = manifest.image.size;
+        if height == 0 || width == 0 || manifest.image.std.contains(&0.0) {
+            return Err(invalid("image.size and image.std must not be zero".into()));
+        }
+        if manifest.text.context_length < 2 {
+            return Err(invalid(
+                "text.context_length must leave room for the start and end tokens".into(),
+            ));
+        }
+        for tower_file in [&manifest.image.file, &manifest.text.file] {
+            if !manifest.files.iter().any(|f| &f.path == tower_file) {
+                return Err(invalid(format!(
+                    "{tower_file} is not listed in files with its sha256"
+                )));
+            }
+        }
+        let input = InputSpec {
+            width,
+            height,
+            resize,
+            mean: manifest.image.mean,
+            std: manifest.image.std,
+        };
+        Ok(Model {
+            folder: folder.to_owned(),
+            manifest,
+            input,
+        })
+    }
+
+    /// Check every file against the size and sha256 in the manifest.
+    pub fn verify(&self) -> Result<(), EmbedError> {
+        for file in &self.manifest.files {
+            let path = self.folder.join(&file.path);
+            let actual = sha256_file(&path)?;
+            if actual != file.sha256 {
+                return Err(EmbedError::Checksum {
+                    path,
+                    expected: file.sha256.clone(),
+                    actual,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn image_path(&self) -> PathBuf {
+        self.folder.join(&self.manifest.image.file)
+    }
+
+    pub fn text_path(&self) -> PathBuf {
+        self.folder.join(&self.manifest.text.file)
+    }
+
+    /// Tokenizers are shared between models: `models/tokenizers/NAME/tokenizer.json`
+    /// beside the model folders.
+    pub fn tokenizer_path(&self) -> PathBuf {
+        let models = self.folder.parent().unwrap_or(Path::new("."));
+        models
+            .join("tokenizers")
+            .join(&self.manifest.text.tokenizer)
+            .join("tokenizer.json")
+    }
+}
+
+fn sha256_file(path: &Path) -> Result<String, EmbedError> {
+    let read_error = |source| EmbedError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(read_error)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 1 << 16];
+    loop {
+        let n = file.read(&mut buffer).map_err(read_error)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

@@ -1,0 +1,149 @@
+//! The shipped demo model through the Rust path: manifest, checksums, ONNX Runtime,
+//! tokenizer, encoders; embeddings equal to the Python reference.
+
+use std::path::{Path, PathBuf};
+
+use motis_embed::{EmbedError, ImageEncoder, Model, Runtime, TextEncoder};
+use motis_media::{Preprocessor, decode_upright};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn demo() -> Model {
+    Model::open(&repo().join("models/motis-demo")).unwrap()
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b))
+}
+
+#[test]
+fn shipped_files_match_their_checksums() {
+    demo().verify().unwrap();
+}
+
+#[test]
+fn a_changed_file_is_named_in_the_checksum_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = repo().join("models/motis-demo");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let mut bytes = std::fs::read(dir.path().join("image.onnx")).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(dir.path().join("image.onnx"), bytes).unwrap();
+    let error = Model::open(dir.path()).unwrap().verify().unwrap_err();
+    assert!(matches!(error, EmbedError::Checksum { .. }), "{error:?}");
+    assert!(error.to_string().contains("image.onnx"), "{error}");
+}
+
+#[test]
+fn image_embeddings_equal_the_python_reference() {
+    let model = demo();
+    let runtime = Runtime::load().unwrap();
+    let mut encoder = ImageEncoder::new(&runtime, &model, 1).unwrap();
+    let mut preprocessor = Preprocessor::new(model.input.clone());
+    let fixtures = repo().join("tests/fixtures");
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("reference.json")).unwrap())
+            .unwrap();
+    let mut worst = (1.0f32, String::new());
+    for (name, entry) in reference.as_object().unwrap() {
+        let mut pixels = vec![0.0; model.input.len()];
+        preprocessor
+            .write_input(
+                &decode_upright(&fixtures.join("images").join(name)).unwrap(),
+                &mut pixels,
+            )
+            .unwrap();
+        let ours = encoder.encode(&pixels).unwrap().remove(0);
+        let expected: Vec<f32> = entry["demo_embedding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect();
+        let similarity = cosine(&ours, &expected);
+        if similarity < worst.0 {
+            worst = (similarity, name.clone());
+        }
+    }
+    println!(
+        "worst cosine to the Python reference: {:.6} ({})",
+        worst.0, worst.1
+    );
+    assert!(
+        worst.0 >= 0.9999,
+        "{} has cosine {} to the Python reference",
+        worst.1,
+        worst.0
+    );
+}
+
+#[test]
+fn batches_encode_like_single_images() {
+    let model = demo();
+    let runtime = Runtime::load().unwrap();
+    let mut encoder = ImageEncoder::new(&runtime, &model, 1).unwrap();
+    let mut preprocessor = Preprocessor::new(model.input.clone());
+    let images = ["landscape.jpg", "portrait.jpg", "orientation-6.jpg"];
+    let mut batch = Vec::new();
+    for name in images {
+        let mut pixels = vec![0.0; model.input.len()];
+        preprocessor
+            .write_input(
+                &decode_upright(&repo().join("tests/fixtures/images").join(name)).unwrap(),
+                &mut pixels,
+            )
+            .unwrap();
+        batch.extend(pixels);
+    }
+    let together = encoder.encode(&batch).unwrap();
+    for (i, chunk) in batch.chunks_exact(model.input.len()).enumerate() {
+        let alone = encoder.encode(chunk).unwrap().remove(0);
+        assert!(cosine(&alone, &together[i]) > 0.99999, "{}", images[i]);
+        assert!(
+            (alone.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-4,
+            "embeddings are unit length"
+        );
+    }
+}
+
+#[test]
+fn text_queries_find_the_right_caption_and_ignore_padding() {
+    let model = demo();
+    let runtime = Runtime::load().unwrap();
+    let mut encoder = TextEncoder::new(&runtime, &model, 1).unwrap();
+    let texts = [
+        "two small red stars on a blue background",
+        "a yellow heart to the left of a purple square",
+    ];
+    let together = encoder.encode(&texts).unwrap();
+    for (i, text) in texts.iter().enumerate() {
+        // Alone, each text runs at its own length; together, the shorter one is padded.
+        let alone = encoder.encode(&[text]).unwrap().remove(0);
+        assert!(cosine(&alone, &together[i]) > 0.99999, "{text}");
+    }
+    assert!(
+        cosine(&together[0], &together[1]) < 0.9,
+        "different scenes must embed differently"
+    );
+}
+
+#[test]
+fn tokenizer_frames_and_truncates_like_open_clip() {
+    let model = demo();
+    let tokenizer = motis_embed::ClipTokenizer::from_file(&model.tokenizer_path(), 77).unwrap();
+    let ids = tokenizer.ids("  Two   RED stars ").unwrap();
+    // open_clip.tokenize("two red stars"): start, "two</w>", "red</w>", "stars</w>", end.
+    assert_eq!(ids, vec![49406, 1237, 736, 2895, 49407]);
+    let long = tokenizer.ids(&"red star ".repeat(100)).unwrap();
+    assert_eq!(long.len(), 77);
+    assert_eq!(long[76], 49407);
+    assert_eq!(tokenizer.ids("").unwrap(), vec![49406, 49407]);
+}

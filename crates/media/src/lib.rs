@@ -1,0 +1,265 @@
+//! Photo files in, pixels out: decoding a photo to upright RGB (EXIF orientation applied,
+//! any colour mode converted), and turning upright RGB into the model input tensor a
+//! model manifest describes.
+//!
+//! Pure functions over files and buffers: no threads, no catalog, no models.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use fast_image_resize as fr;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
+
+/// Photos larger than this are refused before any pixel is allocated: a 100,000 ×
+/// 100,000 header would otherwise ask for 30 GB.
+pub const MAX_PIXELS: u64 = 200_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot decode: {source}")]
+    Decode {
+        path: PathBuf,
+        source: image::ImageError,
+    },
+    #[error("{path}: the file is truncated: its image data ends early")]
+    Truncated { path: PathBuf },
+    #[error("{path}: {width}×{height} pixels is more than motis decodes ({MAX_PIXELS} at most)")]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
+    #[error("cannot resize a {width}×{height} image: {source}")]
+    Resize {
+        width: u32,
+        height: u32,
+        source: fr::ResizeError,
+    },
+}
+
+/// Decode a photo file to upright 8-bit RGB: the EXIF orientation is applied, and
+/// grayscale, 16-bit and alpha images are converted as Pillow's `convert("RGB")` does
+/// (alpha dropped, not composited).
+pub fn decode_upright(path: &Path) -> Result<RgbImage, MediaError> {
+    let read = |source| MediaError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let decode = |source| MediaError::Decode {
+        path: path.to_owned(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(read)?;
+    let mut reader = ImageReader::new(Cursor::new(bytes.as_slice()))
+        .with_guessed_format()
+        .map_err(read)?;
+    if reader.format() == Some(ImageFormat::Jpeg) && !jpeg_is_complete(&bytes) {
+        return Err(MediaError::Truncated {
+            path: path.to_owned(),
+        });
+    }
+    // Only the header is read until the size is checked; then the decoder may allocate
+    // what that size needs (up to 16-bit RGBA), and no more.
+    reader.no_limits();
+    let mut decoder = reader.into_decoder().map_err(decode)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(MediaError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+        });
+    }
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    decoder.set_limits(limits).map_err(decode)?;
+    let orientation = decoder.orientation().map_err(decode)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(decode)?;
+    image.apply_orientation(orientation);
+    Ok(image.into_rgb8())
+}
+
+/// Whether a JPEG has its end-of-image marker after the image data. Decoders fill a
+/// truncated JPEG's missing part with gray without complaint; Pillow refuses it, and an
+/// index of half-gray photos would answer queries wrongly.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    // Walk the marker segments to the first start-of-scan, so that the end marker of an
+    // EXIF thumbnail (inside APP1) is not taken for the photo's own. In the scan data
+    // that follows, 0xFF is always escaped, so a 0xFF 0xD9 pair can only be the end marker.
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        at += 2 + length;
+        if marker == 0xDA {
+            return bytes
+                .get(at.min(bytes.len())..)
+                .is_some_and(|scan| scan.windows(2).any(|w| w == [0xFF, 0xD9]));
+        }
+    }
+    false
+}
+
+/// How a photo is fitted to the model's input size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResizeMode {
+    /// The whole photo resized to the input size; the aspect ratio is not kept.
+    Squash,
+    /// The shorter side resized to the input size, then the centre cropped (CLIP).
+    ShortestSideCentreCrop,
+}
+
+/// The model input a manifest asks for: size, fit and per-channel normalisation of
+/// pixel values scaled to 0..1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputSpec {
+    pub width: u32,
+    pub height: u32,
+    pub resize: ResizeMode,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+impl InputSpec {
+    /// Number of f32 values one image takes in a CHW tensor.
+    pub fn len(&self) -> usize {
+        3 * self.width as usize * self.height as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Writes model inputs for one spec, reusing its buffers between images.
+pub struct Preprocessor {
+    spec: InputSpec,
+    resizer: fr::Resizer,
+    resized: fr::images::Image<'static>,
+}
+
+impl Preprocessor {
+    pub fn new(spec: InputSpec) -> Self {
+        let resized = fr::images::Image::new(spec.width, spec.height, fr::PixelType::U8x3);
+        Preprocessor {
+            spec,
+            resizer: fr::Resizer::new(),
+            resized,
+        }
+    }
+
+    pub fn spec(&self) -> &InputSpec {
+        &self.spec
+    }
+
+    /// Write the normalised CHW tensor of `image` into `out` (`spec().len()` values).
+    pub fn write_input(&mut self, image: &RgbImage, out: &mut [f32]) -> Result<(), MediaError> {
+        let (width, height) = image.dimensions();
+        let resize_error = |source| MediaError::Resize {
+            width,
+            height,
+            source,
+        };
+        let source = fr::images::ImageRef::new(width, height, image.as_raw(), fr::PixelType::U8x3)
+            .expect("an RgbImage buffer always holds width × height RGB pixels");
+        let mut options = fr::ResizeOptions::new()
+            .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom));
+        if self.spec.resize == ResizeMode::ShortestSideCentreCrop {
+            let (left, top, crop_width, crop_height) =
+                centre_crop(width, height, self.spec.width, self.spec.height);
+            options = options.crop(left, top, crop_width, crop_height);
+        }
+        self.resizer
+            .resize(&source, &mut self.resized, &options)
+            .map_err(resize_error)?;
+        normalise(self.resized.buffer(), &self.spec, out);
+        Ok(())
+    }
+}
+
+/// The source region that resizing the shorter side to the target and cropping the
+/// centre keeps, in source pixels. Sizes and offsets round as torchvision's `Resize`
+/// and `CenterCrop` do on PIL images, which open_clip uses.
+fn centre_crop(
+    width: u32,
+    height: u32,
+    target_width: u32,
+    target_height: u32,
+) -> (f64, f64, f64, f64) {
+    let short_target = target_width.min(target_height) as f64;
+    let (w, h) = (width as f64, height as f64);
+    let (resized_w, resized_h) = if width <= height {
+        (short_target, (short_target * h / w).floor())
+    } else {
+        ((short_target * w / h).floor(), short_target)
+    };
+    let left = ((resized_w - target_width as f64) / 2.0).round_ties_even();
+    let top = ((resized_h - target_height as f64) / 2.0).round_ties_even();
+    let (sx, sy) = (w / resized_w, h / resized_h);
+    (
+        left * sx,
+        top * sy,
+        target_width as f64 * sx,
+        target_height as f64 * sy,
+    )
+}
+
+fn normalise(rgb: &[u8], spec: &InputSpec, out: &mut [f32]) {
+    let plane = spec.width as usize * spec.height as usize;
+    assert_eq!(
+        out.len(),
+        3 * plane,
+        "output buffer must hold one CHW image"
+    );
+    for c in 0..3 {
+        let scale = 1.0 / (255.0 * spec.std[c]);
+        let shift = spec.mean[c] / spec.std[c];
+        for (value, pixel) in out[c * plane..(c + 1) * plane]
+            .iter_mut()
+            .zip(rgb.chunks_exact(3))
+        {
+            *value = f32::from(pixel[c]) * scale - shift;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn centre_crop_of_a_landscape_photo_keeps_the_middle_square() {
+        let (left, top, w, h) = centre_crop(400, 300, 224, 224);
+        // 400×300 → 298×224, crop offset round(74/2) = 37 resized pixels.
+        let scale = 300.0 / 224.0;
+        assert!((left - 37.0 * 400.0 / 298.0).abs() < 1e-9);
+        assert_eq!(top, 0.0);
+        assert!((w - 224.0 * 400.0 / 298.0).abs() < 1e-9 && (h - 224.0 * scale).abs() < 1e-9);
+    }
+
+    #[test]
+    fn normalise_maps_channels_to_planes() {
+        let spec = InputSpec {
+            width: 2,
+            height: 1,
+            resize: ResizeMode::Squash,
+            mean: [0.5, 0.0, 0.0],
+            std: [0.5, 1.0, 2.0],
+        };
+        let mut out = [0.0; 6];
+        normalise(&[255, 0, 255, 0, 255, 0], &spec, &mut out);
+        assert_eq!(out, [1.0, -1.0, 0.0, 1.0, 0.5, 0.0]);
+    }
+}

@@ -1,0 +1,193 @@
+//! Decoding every fixture format to upright RGB, matching the Python reference
+//! preprocessing, and refusing bad files with an error that names them.
+
+use std::path::{Path, PathBuf};
+
+use motis_media::{InputSpec, MediaError, Preprocessor, ResizeMode, decode_upright};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+fn reference() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join("reference.json")).unwrap())
+        .unwrap()
+}
+
+/// Model input before normalisation: the resized 8-bit pixels themselves.
+fn raw_spec(resize: ResizeMode) -> InputSpec {
+    InputSpec {
+        width: 96,
+        height: 96,
+        resize,
+        mean: [0.0; 3],
+        std: [1.0 / 255.0; 3],
+    }
+}
+
+#[test]
+fn every_fixture_decodes_upright_at_the_reference_size() {
+    for (name, entry) in reference().as_object().unwrap() {
+        let image =
+            decode_upright(&fixtures().join("images").join(name)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (image.width() as u64, image.height() as u64),
+            (
+                entry["width"].as_u64().unwrap(),
+                entry["height"].as_u64().unwrap()
+            ),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn preprocessing_matches_pillow_within_rounding() {
+    let mut worst = Vec::new();
+    for (mode, suffix) in [
+        (ResizeMode::Squash, "squash"),
+        (ResizeMode::ShortestSideCentreCrop, "crop"),
+    ] {
+        let mut preprocessor = Preprocessor::new(raw_spec(mode));
+        for name in reference().as_object().unwrap().keys() {
+            let image = decode_upright(&fixtures().join("images").join(name)).unwrap();
+            let mut ours = vec![0.0; 3 * 96 * 96];
+            preprocessor.write_input(&image, &mut ours).unwrap();
+            let expected = image::open(
+                fixtures()
+                    .join("reference")
+                    .join(format!("{name}.{suffix}.png")),
+            )
+            .unwrap()
+            .into_rgb8();
+            let mut max_diff: f32 = 0.0;
+            let mut sum_diff = 0.0;
+            for (i, pixel) in expected.pixels().enumerate() {
+                for c in 0..3 {
+                    let diff = (ours[c * 96 * 96 + i] - f32::from(pixel[c])).abs();
+                    max_diff = max_diff.max(diff);
+                    sum_diff += diff;
+                }
+            }
+            worst.push((
+                max_diff,
+                sum_diff / (3.0 * 96.0 * 96.0),
+                format!("{name} ({suffix})"),
+            ));
+        }
+    }
+    worst.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (max, mean, name) in &worst {
+        println!("{name}: max {max} levels, mean {mean:.3}");
+    }
+    // Two JPEG decoders (libjpeg-turbo in Pillow, zune-jpeg here) and two bicubic
+    // implementations differ by a few levels at sharp edges; a geometry mistake (a crop
+    // off by one pixel, a wrong orientation) shows as tens of levels.
+    let failing: Vec<_> = worst
+        .iter()
+        .filter(|(max, mean, _)| *max > 6.0 || *mean > 0.5)
+        .collect();
+    assert!(
+        failing.is_empty(),
+        "differ from Pillow by more than 6 levels (or 0.5 on average): {failing:?}"
+    );
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn assert_names_file(error: MediaError, path: &Path) {
+    let message = error.to_string();
+    assert!(
+        message.contains(&path.display().to_string()),
+        "{message:?} does not name {}",
+        path.display()
+    );
+}
+
+#[test]
+fn empty_text_and_truncated_files_are_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let jpeg = std::fs::read(fixtures().join("images/landscape.jpg")).unwrap();
+    for (name, bytes) in [
+        ("empty.jpg", &b""[..]),
+        ("notes.jpg", &b"shopping list: milk, eggs\n"[..]),
+        ("truncated.jpg", &jpeg[..jpeg.len() / 3]),
+        ("cut-before-the-end-marker.jpg", &jpeg[..jpeg.len() - 2]),
+    ] {
+        let path = write(dir.path(), name, bytes);
+        let error = match decode_upright(&path) {
+            Ok(_) => panic!("{name} decoded"),
+            Err(error) => error,
+        };
+        assert!(
+            matches!(
+                error,
+                MediaError::Decode { .. } | MediaError::Truncated { .. }
+            ),
+            "{name}: {error:?}"
+        );
+        assert_names_file(error, &path);
+    }
+}
+
+#[test]
+fn a_missing_file_is_a_read_error() {
+    let path = Path::new("/nonexistent/motis/photo.jpg");
+    let error = decode_upright(path).unwrap_err();
+    assert!(matches!(error, MediaError::Read { .. }));
+    assert_names_file(error, path);
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_from_its_header() {
+    // A valid PNG header claiming 100,000 × 100,000 RGB pixels, with almost no data.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        png.extend((data.len() as u32).to_be_bytes());
+        let mut crc_input = kind.to_vec();
+        crc_input.extend(data);
+        png.extend(&crc_input);
+        png.extend(crc32(&crc_input).to_be_bytes());
+    };
+    let mut header = Vec::new();
+    header.extend(100_000u32.to_be_bytes());
+    header.extend(100_000u32.to_be_bytes());
+    header.extend([8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &header);
+    chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(b"IEND", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "bomb.png", &png);
+    let error = decode_upright(&path).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            MediaError::TooLarge {
+                width: 100_000,
+                height: 100_000,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_names_file(error, &path);
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
