@@ -12,10 +12,20 @@ use motis_media::{MediaError, Preprocessor, decode_upright};
 const DEFAULT_MODEL: &str = "motis-demo";
 
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "no models folder found above the working directory or the executable: pass --models-dir DIR or set MOTIS_MODELS"
-)]
-struct NoModelsFolder;
+enum ModelLookup {
+    #[error("{0}: no such models folder")]
+    Missing(PathBuf),
+    #[error("no model {id:?} in {} (installed: {installed})", dir.display())]
+    UnknownModel {
+        id: String,
+        dir: PathBuf,
+        installed: String,
+    },
+    #[error(
+        "no models folder found above the working directory or the executable: pass --models-dir DIR or set MOTIS_MODELS"
+    )]
+    NotFound,
+}
 
 #[derive(Parser)]
 #[command(name = "motis", version, about = "Offline semantic photo search")]
@@ -87,10 +97,23 @@ fn main() -> ExitCode {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("motis: {error:#}");
+            eprintln!("motis: {}", describe(&error));
             ExitCode::from(exit_code(&error))
         }
     }
+}
+
+/// The error and its causes, each cause once: library errors already name their cause
+/// in their own message.
+fn describe(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+    }
+    message
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
@@ -113,7 +136,7 @@ fn exit_code(error: &anyhow::Error) -> u8 {
                 _ => exit::FAILURE,
             };
         }
-        if cause.downcast_ref::<NoModelsFolder>().is_some() {
+        if cause.downcast_ref::<ModelLookup>().is_some() {
             return exit::MISSING_MODEL_OR_RUNTIME;
         }
         if let Some(MediaError::Read { .. }) = cause.downcast_ref::<MediaError>() {
@@ -130,19 +153,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Models { action, json } => list_models(&models, action, json, &mut out),
         Command::Tokenize { text, json } => {
             let model = open_model(&models, &cli.global.model)?;
-            let tokenizer = motis_embed::ClipTokenizer::from_file(
-                &model.tokenizer_path(),
-                model.manifest.text.context_length,
-            )?;
+            let tokenizer =
+                motis_embed::ClipTokenizer::from_file(&model.tokenizer_path(), model.manifest.text.context_length)?;
             let ids = tokenizer.ids(&text)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string(&ids)?)?;
             } else {
-                writeln!(
-                    out,
-                    "{}",
-                    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
-                )?;
+                writeln!(out, "{}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" "))?;
             }
             Ok(())
         }
@@ -170,11 +187,7 @@ fn run(cli: Cli) -> Result<()> {
                 writeln!(
                     out,
                     "{}",
-                    vector
-                        .iter()
-                        .map(|x| format!("{x:.6}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    vector.iter().map(|x| format!("{x:.6}")).collect::<Vec<_>>().join(" ")
                 )?;
             }
             Ok(())
@@ -182,12 +195,7 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn list_models(
-    models: &Path,
-    action: ModelsAction,
-    json: bool,
-    out: &mut impl Write,
-) -> Result<()> {
+fn list_models(models: &Path, action: ModelsAction, json: bool, out: &mut impl Write) -> Result<()> {
     let mut rows = Vec::new();
     let mut failures = 0;
     let mut entries: Vec<_> = std::fs::read_dir(models)
@@ -214,11 +222,7 @@ fn list_models(
             Err(e) => {
                 failures += 1;
                 (
-                    folder
-                        .file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into_owned(),
+                    folder.file_name().unwrap_or_default().to_string_lossy().into_owned(),
                     e.to_string(),
                 )
             }
@@ -238,7 +242,29 @@ fn list_models(
 }
 
 fn open_model(models: &Path, id: &str) -> Result<Model> {
-    Ok(Model::open(&models.join(id))?)
+    let folder = models.join(id);
+    if !folder.join("manifest.json").is_file() {
+        let mut installed: Vec<String> = std::fs::read_dir(models)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("manifest.json").is_file())
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        installed.sort();
+        let installed = if installed.is_empty() {
+            "none".to_owned()
+        } else {
+            installed.join(", ")
+        };
+        return Err(ModelLookup::UnknownModel {
+            id: id.to_owned(),
+            dir: models.to_owned(),
+            installed,
+        }
+        .into());
+    }
+    Ok(Model::open(&folder)?)
 }
 
 /// `--models-dir`, `$MOTIS_MODELS`, or the nearest `models/` folder holding the demo
@@ -248,7 +274,11 @@ fn models_dir(flag: Option<&Path>) -> Result<PathBuf> {
         .map(Path::to_path_buf)
         .or_else(|| std::env::var_os("MOTIS_MODELS").map(PathBuf::from))
     {
-        return Ok(dir);
+        return if dir.is_dir() {
+            Ok(dir)
+        } else {
+            Err(ModelLookup::Missing(dir).into())
+        };
     }
     let mut starts: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
     starts.extend(
@@ -260,5 +290,5 @@ fn models_dir(flag: Option<&Path>) -> Result<PathBuf> {
         .iter()
         .flat_map(|s| s.ancestors().map(|d| d.join("models")))
         .find(|d| d.join(DEFAULT_MODEL).join("manifest.json").is_file())
-        .ok_or_else(|| NoModelsFolder.into())
+        .ok_or_else(|| ModelLookup::NotFound.into())
 }

@@ -51,24 +51,16 @@ fn check_interface(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let found = session
-        .inputs()
-        .iter()
-        .find(|o| o.name() == input)
-        .ok_or_else(|| {
-            wrong(format!(
-                "no input named {input:?} (the model has: {})",
-                names(session.inputs())
-            ))
-        })?;
+    let found = session.inputs().iter().find(|o| o.name() == input).ok_or_else(|| {
+        wrong(format!(
+            "no input named {input:?} (the model has: {})",
+            names(session.inputs())
+        ))
+    })?;
     match found.dtype() {
-        ValueType::Tensor {
-            ty: actual, shape, ..
-        } => {
+        ValueType::Tensor { ty: actual, shape, .. } => {
             if *actual != ty {
-                return Err(wrong(format!(
-                    "input {input:?} is {actual:?}, expected {ty:?}"
-                )));
+                return Err(wrong(format!("input {input:?} is {actual:?}, expected {ty:?}")));
             }
             if shape.len() != fixed.len() {
                 return Err(wrong(format!(
@@ -78,27 +70,24 @@ fn check_interface(
                 )));
             }
             for (i, (&actual, want)) in shape.iter().zip(fixed).enumerate() {
-                if let Some(want) = want {
-                    if actual != *want && actual != -1 {
-                        return Err(wrong(format!(
-                            "input {input:?} dimension {i} is {actual}, the manifest says {want}"
-                        )));
-                    }
+                if let Some(want) = want
+                    && actual != *want
+                    && actual != -1
+                {
+                    return Err(wrong(format!(
+                        "input {input:?} dimension {i} is {actual}, the manifest says {want}"
+                    )));
                 }
             }
         }
         other => return Err(wrong(format!("input {input:?} is {other:?}, not a tensor"))),
     }
-    let found = session
-        .outputs()
-        .iter()
-        .find(|o| o.name() == output)
-        .ok_or_else(|| {
-            wrong(format!(
-                "no output named {output:?} (the model has: {})",
-                names(session.outputs())
-            ))
-        })?;
+    let found = session.outputs().iter().find(|o| o.name() == output).ok_or_else(|| {
+        wrong(format!(
+            "no output named {output:?} (the model has: {})",
+            names(session.outputs())
+        ))
+    })?;
     match found.dtype() {
         ValueType::Tensor {
             ty: TensorElementType::Float32,
@@ -119,19 +108,11 @@ fn check_interface(
     }
 }
 
-fn rows(
-    path: &Path,
-    data: &[f32],
-    dim: usize,
-    normalize: bool,
-) -> Result<Vec<Vec<f32>>, EmbedError> {
-    if data.len() % dim != 0 {
+fn rows(path: &Path, data: &[f32], dim: usize, normalize: bool) -> Result<Vec<Vec<f32>>, EmbedError> {
+    if !data.len().is_multiple_of(dim) {
         return Err(EmbedError::ModelInterface {
             path: path.to_owned(),
-            reason: format!(
-                "returned {} values, not a multiple of embedding_dim {dim}",
-                data.len()
-            ),
+            reason: format!("returned {} values, not a multiple of embedding_dim {dim}", data.len()),
         });
     }
     Ok(data
@@ -159,21 +140,12 @@ pub struct ImageEncoder {
 }
 
 impl ImageEncoder {
-    pub fn new(
-        runtime: &Runtime,
-        model: &Model,
-        threads: usize,
-    ) -> Result<ImageEncoder, EmbedError> {
+    pub fn new(runtime: &Runtime, model: &Model, threads: usize) -> Result<ImageEncoder, EmbedError> {
         let path = model.image_path();
         let session = open_session(runtime, &path, threads)?;
         let tower = &model.manifest.image;
         let [height, width] = tower.size;
-        let fixed = [
-            None,
-            Some(3),
-            Some(i64::from(height)),
-            Some(i64::from(width)),
-        ];
+        let fixed = [None, Some(3), Some(i64::from(height)), Some(i64::from(width))];
         let dim = model.manifest.embedding_dim;
         check_interface(
             &session,
@@ -229,11 +201,7 @@ pub struct TextEncoder {
 }
 
 impl TextEncoder {
-    pub fn new(
-        runtime: &Runtime,
-        model: &Model,
-        threads: usize,
-    ) -> Result<TextEncoder, EmbedError> {
+    pub fn new(runtime: &Runtime, model: &Model, threads: usize) -> Result<TextEncoder, EmbedError> {
         let path = model.text_path();
         let tower = &model.manifest.text;
         let tokenizer = ClipTokenizer::from_file(&model.tokenizer_path(), tower.context_length)?;
@@ -292,8 +260,7 @@ impl TextEncoder {
             path: self.path.clone(),
             source,
         };
-        let tensor =
-            TensorRef::from_array_view(([ids.len(), width], flat.as_slice())).map_err(inference)?;
+        let tensor = TensorRef::from_array_view(([ids.len(), width], flat.as_slice())).map_err(inference)?;
         let outputs = self
             .session
             .run(ort::inputs![self.input.as_str() => tensor])

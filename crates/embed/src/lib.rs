@@ -30,20 +30,12 @@ pub enum EmbedError {
     #[error("cannot start ONNX Runtime: {source}")]
     RuntimeStart { source: ort::Error },
     #[error("{path}: cannot read: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: not a valid model manifest: {source}")]
-    ManifestSyntax {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    ManifestSyntax { path: PathBuf, source: serde_json::Error },
     #[error("{path}: {reason}")]
     Manifest { path: PathBuf, reason: String },
-    #[error(
-        "{path}: sha256 is {actual} but the manifest says {expected}: the file is damaged or was replaced"
-    )]
+    #[error("{path}: sha256 is {actual} but the manifest says {expected}: the file is damaged or was replaced")]
     Checksum {
         path: PathBuf,
         expected: String,
@@ -54,15 +46,9 @@ pub enum EmbedError {
     #[error("{path}: {reason}")]
     ModelInterface { path: PathBuf, reason: String },
     #[error("{path}: cannot load the tokenizer: {source}")]
-    Tokenizer {
-        path: PathBuf,
-        source: tokenizers::Error,
-    },
+    Tokenizer { path: PathBuf, source: tokenizers::Error },
     #[error("cannot tokenize {text:?}: {source}")]
-    Tokenize {
-        text: String,
-        source: tokenizers::Error,
-    },
+    Tokenize { text: String, source: tokenizers::Error },
     #[error("{path}: inference failed: {source}")]
     Inference { path: PathBuf, source: ort::Error },
     #[error(transparent)]

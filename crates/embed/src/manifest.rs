@@ -72,11 +72,10 @@ impl Model {
             path: path.clone(),
             source,
         })?;
-        let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|source| EmbedError::ManifestSyntax {
-                path: path.clone(),
-                source,
-            })?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|source| EmbedError::ManifestSyntax {
+            path: path.clone(),
+            source,
+        })?;
         let invalid = |reason: String| EmbedError::Manifest {
             path: path.clone(),
             reason,
@@ -113,9 +112,7 @@ impl Model {
         }
         for tower_file in [&manifest.image.file, &manifest.text.file] {
             if !manifest.files.iter().any(|f| &f.path == tower_file) {
-                return Err(invalid(format!(
-                    "{tower_file} is not listed in files with its sha256"
-                )));
+                return Err(invalid(format!("{tower_file} is not listed in files with its sha256")));
             }
         }
         let input = InputSpec {
@@ -182,9 +179,5 @@ fn sha256_file(path: &Path) -> Result<String, EmbedError> {
         }
         hasher.update(&buffer[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

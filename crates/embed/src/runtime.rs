@@ -22,9 +22,7 @@ impl Runtime {
     /// that scripts/setup fills (searched upwards from the working directory and from
     /// the executable).
     pub fn load() -> Result<Runtime, EmbedError> {
-        let mut loaded = LOADED
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(runtime) = loaded.as_ref() {
             return Ok(runtime.clone());
         }
@@ -58,11 +56,7 @@ pub fn find_runtime_library() -> Result<PathBuf, EmbedError> {
     }
     let candidates: Vec<PathBuf> = starts
         .iter()
-        .flat_map(|start| {
-            start
-                .ancestors()
-                .map(|dir| dir.join(".ort").join("lib").join(LIBRARY))
-        })
+        .flat_map(|start| start.ancestors().map(|dir| dir.join(".ort").join("lib").join(LIBRARY)))
         .collect();
     candidates
         .iter()

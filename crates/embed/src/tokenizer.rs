@@ -20,10 +20,7 @@ impl ClipTokenizer {
             path: path.to_owned(),
             source,
         })?;
-        Ok(ClipTokenizer {
-            inner,
-            context_length,
-        })
+        Ok(ClipTokenizer { inner, context_length })
     }
 
     /// Start token, the BPE ids of the cleaned text, end token; cut to the context
@@ -52,8 +49,5 @@ impl ClipTokenizer {
 
 /// open_clip's clean-up: whitespace runs collapsed, ends trimmed, lower case.
 fn clean(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }

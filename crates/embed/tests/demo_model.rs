@@ -50,8 +50,7 @@ fn image_embeddings_equal_the_python_reference() {
     let mut preprocessor = Preprocessor::new(model.input.clone());
     let fixtures = repo().join("tests/fixtures");
     let reference: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures.join("reference.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("reference.json")).unwrap()).unwrap();
     let mut worst = (1.0f32, String::new());
     for (name, entry) in reference.as_object().unwrap() {
         let mut pixels = vec![0.0; model.input.len()];
@@ -73,10 +72,7 @@ fn image_embeddings_equal_the_python_reference() {
             worst = (similarity, name.clone());
         }
     }
-    println!(
-        "worst cosine to the Python reference: {:.6} ({})",
-        worst.0, worst.1
-    );
+    println!("worst cosine to the Python reference: {:.6} ({})", worst.0, worst.1);
     assert!(
         worst.0 >= 0.9999,
         "{} has cosine {} to the Python reference",

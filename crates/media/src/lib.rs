@@ -17,23 +17,13 @@ pub const MAX_PIXELS: u64 = 200_000_000;
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
     #[error("{path}: cannot read: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: cannot decode: {source}")]
-    Decode {
-        path: PathBuf,
-        source: image::ImageError,
-    },
+    Decode { path: PathBuf, source: image::ImageError },
     #[error("{path}: the file is truncated: its image data ends early")]
     Truncated { path: PathBuf },
     #[error("{path}: {width}×{height} pixels is more than motis decodes ({MAX_PIXELS} at most)")]
-    TooLarge {
-        path: PathBuf,
-        width: u32,
-        height: u32,
-    },
+    TooLarge { path: PathBuf, width: u32, height: u32 },
     #[error("cannot resize a {width}×{height} image: {source}")]
     Resize {
         width: u32,
@@ -59,9 +49,7 @@ pub fn decode_upright(path: &Path) -> Result<RgbImage, MediaError> {
         .with_guessed_format()
         .map_err(read)?;
     if reader.format() == Some(ImageFormat::Jpeg) && !jpeg_is_complete(&bytes) {
-        return Err(MediaError::Truncated {
-            path: path.to_owned(),
-        });
+        return Err(MediaError::Truncated { path: path.to_owned() });
     }
     // Only the header is read until the size is checked; then the decoder may allocate
     // what that size needs (up to 16-bit RGBA), and no more.
@@ -167,18 +155,12 @@ impl Preprocessor {
     /// Write the normalised CHW tensor of `image` into `out` (`spec().len()` values).
     pub fn write_input(&mut self, image: &RgbImage, out: &mut [f32]) -> Result<(), MediaError> {
         let (width, height) = image.dimensions();
-        let resize_error = |source| MediaError::Resize {
-            width,
-            height,
-            source,
-        };
+        let resize_error = |source| MediaError::Resize { width, height, source };
         let source = fr::images::ImageRef::new(width, height, image.as_raw(), fr::PixelType::U8x3)
             .expect("an RgbImage buffer always holds width × height RGB pixels");
-        let mut options = fr::ResizeOptions::new()
-            .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom));
+        let mut options = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom));
         if self.spec.resize == ResizeMode::ShortestSideCentreCrop {
-            let (left, top, crop_width, crop_height) =
-                centre_crop(width, height, self.spec.width, self.spec.height);
+            let (left, top, crop_width, crop_height) = centre_crop(width, height, self.spec.width, self.spec.height);
             options = options.crop(left, top, crop_width, crop_height);
         }
         self.resizer
@@ -192,12 +174,7 @@ impl Preprocessor {
 /// The source region that resizing the shorter side to the target and cropping the
 /// centre keeps, in source pixels. Sizes and offsets round as torchvision's `Resize`
 /// and `CenterCrop` do on PIL images, which open_clip uses.
-fn centre_crop(
-    width: u32,
-    height: u32,
-    target_width: u32,
-    target_height: u32,
-) -> (f64, f64, f64, f64) {
+fn centre_crop(width: u32, height: u32, target_width: u32, target_height: u32) -> (f64, f64, f64, f64) {
     let short_target = target_width.min(target_height) as f64;
     let (w, h) = (width as f64, height as f64);
     let (resized_w, resized_h) = if width <= height {
@@ -208,28 +185,16 @@ fn centre_crop(
     let left = ((resized_w - target_width as f64) / 2.0).round_ties_even();
     let top = ((resized_h - target_height as f64) / 2.0).round_ties_even();
     let (sx, sy) = (w / resized_w, h / resized_h);
-    (
-        left * sx,
-        top * sy,
-        target_width as f64 * sx,
-        target_height as f64 * sy,
-    )
+    (left * sx, top * sy, target_width as f64 * sx, target_height as f64 * sy)
 }
 
 fn normalise(rgb: &[u8], spec: &InputSpec, out: &mut [f32]) {
     let plane = spec.width as usize * spec.height as usize;
-    assert_eq!(
-        out.len(),
-        3 * plane,
-        "output buffer must hold one CHW image"
-    );
+    assert_eq!(out.len(), 3 * plane, "output buffer must hold one CHW image");
     for c in 0..3 {
         let scale = 1.0 / (255.0 * spec.std[c]);
         let shift = spec.mean[c] / spec.std[c];
-        for (value, pixel) in out[c * plane..(c + 1) * plane]
-            .iter_mut()
-            .zip(rgb.chunks_exact(3))
-        {
+        for (value, pixel) in out[c * plane..(c + 1) * plane].iter_mut().zip(rgb.chunks_exact(3)) {
             *value = f32::from(pixel[c]) * scale - shift;
         }
     }

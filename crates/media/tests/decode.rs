@@ -10,8 +10,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn reference() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(fixtures().join("reference.json")).unwrap())
-        .unwrap()
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join("reference.json")).unwrap()).unwrap()
 }
 
 /// Model input before normalisation: the resized 8-bit pixels themselves.
@@ -28,14 +27,10 @@ fn raw_spec(resize: ResizeMode) -> InputSpec {
 #[test]
 fn every_fixture_decodes_upright_at_the_reference_size() {
     for (name, entry) in reference().as_object().unwrap() {
-        let image =
-            decode_upright(&fixtures().join("images").join(name)).unwrap_or_else(|e| panic!("{e}"));
+        let image = decode_upright(&fixtures().join("images").join(name)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (image.width() as u64, image.height() as u64),
-            (
-                entry["width"].as_u64().unwrap(),
-                entry["height"].as_u64().unwrap()
-            ),
+            (entry["width"].as_u64().unwrap(), entry["height"].as_u64().unwrap()),
             "{name}"
         );
     }
@@ -53,13 +48,9 @@ fn preprocessing_matches_pillow_within_rounding() {
             let image = decode_upright(&fixtures().join("images").join(name)).unwrap();
             let mut ours = vec![0.0; 3 * 96 * 96];
             preprocessor.write_input(&image, &mut ours).unwrap();
-            let expected = image::open(
-                fixtures()
-                    .join("reference")
-                    .join(format!("{name}.{suffix}.png")),
-            )
-            .unwrap()
-            .into_rgb8();
+            let expected = image::open(fixtures().join("reference").join(format!("{name}.{suffix}.png")))
+                .unwrap()
+                .into_rgb8();
             let mut max_diff: f32 = 0.0;
             let mut sum_diff = 0.0;
             for (i, pixel) in expected.pixels().enumerate() {
@@ -69,11 +60,7 @@ fn preprocessing_matches_pillow_within_rounding() {
                     sum_diff += diff;
                 }
             }
-            worst.push((
-                max_diff,
-                sum_diff / (3.0 * 96.0 * 96.0),
-                format!("{name} ({suffix})"),
-            ));
+            worst.push((max_diff, sum_diff / (3.0 * 96.0 * 96.0), format!("{name} ({suffix})")));
         }
     }
     worst.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -124,10 +111,7 @@ fn empty_text_and_truncated_files_are_errors_naming_the_file() {
             Err(error) => error,
         };
         assert!(
-            matches!(
-                error,
-                MediaError::Decode { .. } | MediaError::Truncated { .. }
-            ),
+            matches!(error, MediaError::Decode { .. } | MediaError::Truncated { .. }),
             "{name}: {error:?}"
         );
         assert_names_file(error, &path);
