@@ -8,6 +8,7 @@ upright scene.
 from __future__ import annotations
 
 import random
+import re
 
 from .world import OPPOSITE, Scene, Thing
 
@@ -59,18 +60,6 @@ BACKGROUND_TRAILING = (
 BACKGROUND_LEADING = ("{} background with ", "on a {} background, ", "{} background, ", "against {}: ")
 
 
-def _article(next_word: str) -> str:
-    return "an" if next_word[0] in "aeiou" else "a"
-
-
-def _with_article(phrase: str) -> str:
-    """Turn a leading "a" into "an" where the next word needs it."""
-    head, _, rest = phrase.partition(" ")
-    if head in ("a", "an") and rest:
-        return f"{_article(rest)} {rest}"
-    return phrase
-
-
 def noun_phrase(rng: random.Random, thing: Thing, say: set) -> str:
     words = []
     if thing.size != "medium" and "size" in say:
@@ -84,7 +73,7 @@ def noun_phrase(rng: random.Random, thing: Thing, say: set) -> str:
             words.insert(0, rng.choice(COUNT_WORDS[thing.count]))
     else:
         words.insert(0, rng.choice(SINGLE_WORDS))
-    return _with_article(" ".join(words))
+    return " ".join(words)
 
 
 def _background(rng: random.Random, colour: str, leading: bool) -> str:
@@ -107,7 +96,8 @@ def caption(rng: random.Random, scene: Scene, say=ATTRIBUTES) -> str:
     prefix_allowed = not text.startswith(("on ", "against ", "in ", "at ", "near ", "to "))
     if prefix_allowed and rng.random() < 0.3:
         text = rng.choice(PREFIXES) + text
-        text = _with_article(text)
+    # "a orange heart", "a image of": English wants "an" before a vowel.
+    text = re.sub(r"\b([Aa]) (?=[aeiou])", r"\1n ", text)
     if rng.random() < 0.25:
         text = text[0].upper() + text[1:] + "."
     return text
