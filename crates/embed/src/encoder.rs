@@ -1,8 +1,9 @@
+use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
-use ort::value::{TensorElementType, TensorRef, ValueType};
+use ort::value::{PrimitiveTensorElementType, TensorElementType, TensorRef, ValueType};
 
 use crate::tokenizer::ClipTokenizer;
 use crate::{EmbedError, Model, Runtime, normalise};
@@ -127,112 +128,110 @@ fn rows(path: &Path, data: &[f32], dim: usize, normalize: bool) -> Result<Vec<Ve
         .collect())
 }
 
-/// The image tower of a model: normalised CHW tensors in, unit-length embeddings out.
-pub struct ImageEncoder {
+/// One tower's session with its checked input and output: a tensor in, embeddings out.
+struct Tower {
     session: Session,
     path: PathBuf,
     input: String,
     output: String,
     dim: usize,
     normalize: bool,
-    image_len: usize,
-    shape: [usize; 3],
+}
+
+impl Tower {
+    fn open(
+        runtime: &Runtime,
+        model: &Model,
+        path: PathBuf,
+        (input, ty, fixed): (&str, TensorElementType, &[Option<i64>]),
+        output: &str,
+        threads: usize,
+    ) -> Result<Tower, EmbedError> {
+        let session = open_session(runtime, &path, threads)?;
+        let dim = model.manifest.embedding_dim;
+        check_interface(&session, &path, input, ty, fixed, output, dim)?;
+        Ok(Tower {
+            session,
+            path,
+            input: input.to_owned(),
+            output: output.to_owned(),
+            dim,
+            normalize: !model.manifest.normalized,
+        })
+    }
+
+    fn run<T: PrimitiveTensorElementType + Clone + Debug + 'static>(
+        &mut self,
+        shape: Vec<usize>,
+        data: &[T],
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let inference = |source| EmbedError::Inference {
+            path: self.path.clone(),
+            source,
+        };
+        let tensor = TensorRef::from_array_view((shape, data)).map_err(inference)?;
+        let outputs = self
+            .session
+            .run(ort::inputs![self.input.as_str() => tensor])
+            .map_err(inference)?;
+        let (_, embeddings) = outputs[self.output.as_str()]
+            .try_extract_tensor::<f32>()
+            .map_err(inference)?;
+        rows(&self.path, embeddings, self.dim, self.normalize)
+    }
+}
+
+/// The image tower of a model: normalised CHW tensors in, unit-length embeddings out.
+pub struct ImageEncoder {
+    tower: Tower,
+    image_shape: [usize; 3],
 }
 
 impl ImageEncoder {
     pub fn new(runtime: &Runtime, model: &Model, threads: usize) -> Result<ImageEncoder, EmbedError> {
-        let path = model.image_path();
-        let session = open_session(runtime, &path, threads)?;
-        let tower = &model.manifest.image;
-        let [height, width] = tower.size;
+        let image = &model.manifest.image;
+        let [height, width] = image.size;
         let fixed = [None, Some(3), Some(i64::from(height)), Some(i64::from(width))];
-        let dim = model.manifest.embedding_dim;
-        check_interface(
-            &session,
-            &path,
-            &tower.input,
-            TensorElementType::Float32,
-            &fixed,
-            &tower.output,
-            dim,
-        )?;
+        let input = (image.input.as_str(), TensorElementType::Float32, &fixed[..]);
+        let tower = Tower::open(runtime, model, model.image_path(), input, &image.output, threads)?;
         Ok(ImageEncoder {
-            session,
-            path,
-            input: tower.input.clone(),
-            output: tower.output.clone(),
-            dim,
-            normalize: !model.manifest.normalized,
-            image_len: model.input.len(),
-            shape: [3, height as usize, width as usize],
+            tower,
+            image_shape: [3, height as usize, width as usize],
         })
     }
 
     /// Embeddings of a batch of images laid out one after another (`n × 3 × H × W`).
     pub fn encode(&mut self, pixels: &[f32]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let batch = pixels.len() / self.image_len;
-        let [c, h, w] = self.shape;
-        let inference = |source| EmbedError::Inference {
-            path: self.path.clone(),
-            source,
-        };
-        let tensor = TensorRef::from_array_view(([batch, c, h, w], pixels)).map_err(inference)?;
-        let outputs = self
-            .session
-            .run(ort::inputs![self.input.as_str() => tensor])
-            .map_err(inference)?;
-        let (_, data) = outputs[self.output.as_str()]
-            .try_extract_tensor::<f32>()
-            .map_err(inference)?;
-        rows(&self.path, data, self.dim, self.normalize)
+        let [c, h, w] = self.image_shape;
+        self.tower.run(vec![pixels.len() / (c * h * w), c, h, w], pixels)
     }
 }
 
 /// The text tower of a model with its tokenizer: strings in, unit-length embeddings out.
 pub struct TextEncoder {
-    session: Session,
+    tower: Tower,
     tokenizer: ClipTokenizer,
-    path: PathBuf,
-    input: String,
-    output: String,
-    dim: usize,
-    normalize: bool,
     dynamic_length: bool,
 }
 
 impl TextEncoder {
     pub fn new(runtime: &Runtime, model: &Model, threads: usize) -> Result<TextEncoder, EmbedError> {
-        let path = model.text_path();
-        let tower = &model.manifest.text;
-        let tokenizer = ClipTokenizer::from_file(&model.tokenizer_path(), tower.context_length)?;
-        let session = open_session(runtime, &path, threads)?;
-        let dim = model.manifest.embedding_dim;
+        let text = &model.manifest.text;
+        let tokenizer = ClipTokenizer::from_file(&model.tokenizer_path(), text.context_length)?;
         let fixed = [
             None,
-            if tower.dynamic_length {
+            if text.dynamic_length {
                 None
             } else {
-                Some(tower.context_length as i64)
+                Some(text.context_length as i64)
             },
         ];
-        check_interface(
-            &session,
-            &path,
-            &tower.input,
-            TensorElementType::Int64,
-            &fixed,
-            &tower.output,
-            dim,
-        )?;
+        let input = (text.input.as_str(), TensorElementType::Int64, &fixed[..]);
+        let tower = Tower::open(runtime, model, model.text_path(), input, &text.output, threads)?;
         Ok(TextEncoder {
-            session,
+            tower,
             tokenizer,
-            path,
-            input: tower.input.clone(),
-            output: tower.output.clone(),
-            dim,
-            normalize: !model.manifest.normalized,
-            dynamic_length: tower.dynamic_length,
+            dynamic_length: text.dynamic_length,
         })
     }
 
@@ -256,18 +255,6 @@ impl TextEncoder {
         for (row, sequence) in flat.chunks_exact_mut(width).zip(&ids) {
             row[..sequence.len()].copy_from_slice(sequence);
         }
-        let inference = |source| EmbedError::Inference {
-            path: self.path.clone(),
-            source,
-        };
-        let tensor = TensorRef::from_array_view(([ids.len(), width], flat.as_slice())).map_err(inference)?;
-        let outputs = self
-            .session
-            .run(ort::inputs![self.input.as_str() => tensor])
-            .map_err(inference)?;
-        let (_, data) = outputs[self.output.as_str()]
-            .try_extract_tensor::<f32>()
-            .map_err(inference)?;
-        rows(&self.path, data, self.dim, self.normalize)
+        self.tower.run(vec![ids.len(), width], &flat)
     }
 }
