@@ -20,7 +20,7 @@ import torch
 from .captions import caption, training_caption
 from .model import CLIP_VOCAB, UNKNOWN, DualEncoder
 from .stream import render_stream
-from .tokenize import END, START, ClipTokenizer
+from .tokenize import ClipTokenizer
 from .world import sample_scene
 
 ROOT = Path(__file__).resolve().parents[2]
