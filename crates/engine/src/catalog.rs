@@ -9,17 +9,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-pub type PhotoId = i64;
+use crate::{EngineError, ScanEntry};
 
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
-    #[error("{path}: catalog database error: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
-    #[error("{path}: the catalog was written by a newer motis (schema {found}, this motis knows up to {known})")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
-    #[error("{path}: cannot read: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-}
+pub type PhotoId = i64;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[r#"
@@ -48,14 +40,6 @@ const MIGRATIONS: &[&str] = &[r#"
         PRIMARY KEY (photo_id, model)
     );
 "#];
-
-/// One file found by a scan of a folder.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScanEntry {
-    pub path: PathBuf,
-    pub size: u64,
-    pub mtime_ns: i64,
-}
 
 /// What a scan changed. `removed` ids must leave the vector index too; `moved` photos
 /// keep their id and embeddings.
@@ -88,8 +72,8 @@ fn bytes_path(bytes: Vec<u8>) -> PathBuf {
 }
 
 /// sha256 of a file's content: how a moved or renamed photo is recognised.
-pub fn content_hash(path: &Path) -> Result<Vec<u8>, CatalogError> {
-    let read = |source| CatalogError::Read {
+pub fn content_hash(path: &Path) -> Result<Vec<u8>, EngineError> {
+    let read = |source| EngineError::Read {
         path: path.to_owned(),
         source,
     };
@@ -107,8 +91,8 @@ pub fn content_hash(path: &Path) -> Result<Vec<u8>, CatalogError> {
 
 impl Catalog {
     /// Open (or create) the catalog at `path`, in WAL mode, migrated to the current schema.
-    pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
-        let sqlite = |source| CatalogError::Sqlite {
+    pub fn open(path: &Path) -> Result<Catalog, EngineError> {
+        let sqlite = |source| EngineError::Sqlite {
             path: path.to_owned(),
             source,
         };
@@ -121,7 +105,7 @@ impl Catalog {
             .map_err(sqlite)?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
-            return Err(CatalogError::TooNew {
+            return Err(EngineError::TooNew {
                 path: path.to_owned(),
                 found: version,
                 known,
@@ -141,8 +125,8 @@ impl Catalog {
         })
     }
 
-    fn sqlite(&self) -> impl Fn(rusqlite::Error) -> CatalogError + '_ {
-        |source| CatalogError::Sqlite {
+    fn sqlite(&self) -> impl Fn(rusqlite::Error) -> EngineError + '_ {
+        |source| EngineError::Sqlite {
             path: self.path.clone(),
             source,
         }
@@ -152,8 +136,8 @@ impl Catalog {
     /// transaction. New and changed files are hashed; a new file whose hash equals that
     /// of a photo no longer found is that photo moved or renamed, and keeps its id and
     /// embeddings. Photos of the folder not found anywhere are removed.
-    pub fn reconcile(&mut self, folder: &Path, entries: &[ScanEntry]) -> Result<ScanReport, CatalogError> {
-        let sqlite = |source| CatalogError::Sqlite {
+    pub fn reconcile(&mut self, folder: &Path, entries: &[ScanEntry]) -> Result<ScanReport, EngineError> {
+        let sqlite = |source| EngineError::Sqlite {
             path: self.path.clone(),
             source,
         };
@@ -275,7 +259,7 @@ impl Catalog {
         Ok(report)
     }
 
-    pub fn photo_path(&self, id: PhotoId) -> Result<Option<PathBuf>, CatalogError> {
+    pub fn photo_path(&self, id: PhotoId) -> Result<Option<PathBuf>, EngineError> {
         let path: Option<Vec<u8>> = self
             .connection
             .query_row("SELECT path FROM photos WHERE id = ?1", [id], |r| r.get(0))
@@ -284,7 +268,7 @@ impl Catalog {
         Ok(path.map(bytes_path))
     }
 
-    pub fn photo_count(&self) -> Result<usize, CatalogError> {
+    pub fn photo_count(&self) -> Result<usize, EngineError> {
         let count: i64 = self
             .connection
             .query_row("SELECT COUNT(*) FROM photos", [], |r| r.get(0))
@@ -293,7 +277,7 @@ impl Catalog {
     }
 
     /// Store a photo's embedding for a model, replacing any earlier one.
-    pub fn store_embedding(&self, id: PhotoId, model: &str, vector: &[f32]) -> Result<(), CatalogError> {
+    pub fn store_embedding(&self, id: PhotoId, model: &str, vector: &[f32]) -> Result<(), EngineError> {
         let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
         self.connection
             .execute(
@@ -304,7 +288,7 @@ impl Catalog {
         Ok(())
     }
 
-    pub fn embedding(&self, id: PhotoId, model: &str) -> Result<Option<Vec<f32>>, CatalogError> {
+    pub fn embedding(&self, id: PhotoId, model: &str) -> Result<Option<Vec<f32>>, EngineError> {
         let bytes: Option<Vec<u8>> = self
             .connection
             .query_row(
@@ -322,7 +306,7 @@ impl Catalog {
     }
 
     /// Photos without an embedding for `model`: what an indexing run still has to encode.
-    pub fn unencoded(&self, model: &str) -> Result<Vec<PhotoId>, CatalogError> {
+    pub fn unencoded(&self, model: &str) -> Result<Vec<PhotoId>, EngineError> {
         let mut statement = self
             .connection
             .prepare(

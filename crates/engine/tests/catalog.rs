@@ -2,30 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use motis_engine::{Catalog, ScanEntry};
-
-fn entry(path: &Path) -> ScanEntry {
-    let meta = std::fs::metadata(path).unwrap();
-    let mtime = meta
-        .modified()
-        .unwrap()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as i64;
-    ScanEntry {
-        path: path.to_owned(),
-        size: meta.len(),
-        mtime_ns: mtime,
-    }
-}
+use motis_engine::{Catalog, ScanEntry, scan_folder};
 
 fn scan(folder: &Path) -> Vec<ScanEntry> {
-    let mut entries: Vec<_> = std::fs::read_dir(folder)
-        .unwrap()
-        .map(|e| entry(&e.unwrap().path()))
-        .collect();
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
-    entries
+    scan_folder(folder).unwrap().0
 }
 
 fn write(path: PathBuf, content: &[u8]) -> PathBuf {
