@@ -24,6 +24,10 @@ pub enum MediaError {
     Truncated { path: PathBuf },
     #[error("{path}: {width}×{height} pixels is more than motis decodes ({MAX_PIXELS} at most)")]
     TooLarge { path: PathBuf, width: u32, height: u32 },
+    #[error("{path}: cannot write: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path}: cannot encode the preview: {source}")]
+    Encode { path: PathBuf, source: image::ImageError },
     #[error("cannot resize a {width}×{height} image: {source}")]
     Resize {
         width: u32,
@@ -100,6 +104,71 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     false
 }
 
+/// Long side of the previews the gallery shows at once, before full-resolution photos.
+pub const PREVIEW_LONG_SIDE: u32 = 320;
+
+/// Size of a preview of a `width` × `height` image: the long side shrunk to `long_side`,
+/// the aspect ratio kept, never enlarged.
+pub fn preview_size(width: u32, height: u32, long_side: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= long_side {
+        return (width, height);
+    }
+    let scale = f64::from(long_side) / f64::from(long);
+    let fit = |side: u32| ((f64::from(side) * scale).round() as u32).max(1);
+    (fit(width), fit(height))
+}
+
+/// Write a JPEG preview of an upright image to `path`, replacing any earlier one
+/// atomically (a crash leaves the old preview or the new one). Returns its size.
+pub fn write_preview(image: &RgbImage, long_side: u32, path: &Path) -> Result<(u32, u32), MediaError> {
+    let (width, height) = image.dimensions();
+    let (preview_width, preview_height) = preview_size(width, height, long_side);
+    let mut preview = fr::images::Image::new(preview_width, preview_height, fr::PixelType::U8x3);
+    resize(&mut fr::Resizer::new(), image, &mut preview, &bicubic())?;
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .encode(
+            preview.buffer(),
+            preview_width,
+            preview_height,
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|source| MediaError::Encode {
+            path: path.to_owned(),
+            source,
+        })?;
+    let write = |source| MediaError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(write)?;
+    }
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, &jpeg).map_err(write)?;
+    std::fs::rename(&temporary, path).map_err(write)?;
+    Ok((preview_width, preview_height))
+}
+
+fn bicubic() -> fr::ResizeOptions {
+    fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom))
+}
+
+fn resize(
+    resizer: &mut fr::Resizer,
+    image: &RgbImage,
+    destination: &mut fr::images::Image<'static>,
+    options: &fr::ResizeOptions,
+) -> Result<(), MediaError> {
+    let (width, height) = image.dimensions();
+    let source = fr::images::ImageRef::new(width, height, image.as_raw(), fr::PixelType::U8x3)
+        .expect("an RgbImage buffer always holds width × height RGB pixels");
+    resizer
+        .resize(&source, destination, options)
+        .map_err(|source| MediaError::Resize { width, height, source })
+}
+
 /// How a photo is fitted to the model's input size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResizeMode {
@@ -154,18 +223,13 @@ impl Preprocessor {
 
     /// Write the normalised CHW tensor of `image` into `out` (`spec().len()` values).
     pub fn write_input(&mut self, image: &RgbImage, out: &mut [f32]) -> Result<(), MediaError> {
-        let (width, height) = image.dimensions();
-        let resize_error = |source| MediaError::Resize { width, height, source };
-        let source = fr::images::ImageRef::new(width, height, image.as_raw(), fr::PixelType::U8x3)
-            .expect("an RgbImage buffer always holds width × height RGB pixels");
-        let mut options = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom));
+        let mut options = bicubic();
         if self.spec.resize == ResizeMode::ShortestSideCentreCrop {
-            let (left, top, crop_width, crop_height) = centre_crop(width, height, self.spec.width, self.spec.height);
+            let (left, top, crop_width, crop_height) =
+                centre_crop(image.width(), image.height(), self.spec.width, self.spec.height);
             options = options.crop(left, top, crop_width, crop_height);
         }
-        self.resizer
-            .resize(&source, &mut self.resized, &options)
-            .map_err(resize_error)?;
+        resize(&mut self.resizer, image, &mut self.resized, &options)?;
         normalise(self.resized.buffer(), &self.spec, out);
         Ok(())
     }
