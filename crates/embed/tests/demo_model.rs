@@ -143,3 +143,18 @@ fn tokenizer_frames_and_truncates_like_open_clip() {
     assert_eq!(long[76], 49407);
     assert_eq!(tokenizer.ids("").unwrap(), vec![49406, 49407]);
 }
+
+#[test]
+fn empty_huge_and_emoji_queries_get_an_embedding() {
+    let model = demo();
+    let runtime = Runtime::load().unwrap();
+    let mut encoder = TextEncoder::new(&runtime, &model, 1).unwrap();
+    let huge = "two small red stars on a blue background ".repeat(250);
+    let emoji = "😀🐶🏖️ 🌈";
+    for text in ["", "   ", huge.as_str(), emoji, "二つの赤い星", "&amp; <b>red</b>"] {
+        let vector = encoder.encode(&[text]).unwrap().remove(0);
+        assert_eq!(vector.len(), model.manifest.embedding_dim, "{text:.20}");
+        assert!(vector.iter().all(|x| x.is_finite()), "{text:.20}");
+    }
+    assert_eq!(encoder.tokenizer().ids(&huge).unwrap().len(), 77);
+}
