@@ -50,6 +50,8 @@ def write_images(folder: Path) -> None:
     for orientation in range(2, 9):
         _with_orientation(_scene_image(f"o{orientation}", 160, 120), folder / f"orientation-{orientation}.jpg", orientation)
     _scene_image("landscape", 200, 150).save(folder / "landscape.jpg", quality=85)
+    # A phone-sized photo, for the reduced (DCT-scaled) JPEG decoding path.
+    _scene_image("large", 2592, 1944).save(folder / "large.jpg", quality=80)
     _scene_image("portrait", 120, 200).save(folder / "portrait.jpg", quality=75)
     _scene_image("wide", 400, 100).save(folder / "panorama.jpg", quality=90)
     _scene_image("tiny", 7, 5).save(folder / "tiny.png")

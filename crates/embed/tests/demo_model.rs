@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use motis_embed::{EmbedError, ImageEncoder, Model, Runtime, TextEncoder};
-use motis_media::{Preprocessor, decode_upright};
+use motis_media::{Preprocessor, decode_upright, decode_upright_reduced};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -157,4 +157,34 @@ fn empty_huge_and_emoji_queries_get_an_embedding() {
         assert!(vector.iter().all(|x| x.is_finite()), "{text:.20}");
     }
     assert_eq!(encoder.tokenizer().ids(&huge).unwrap().len(), 77);
+}
+
+#[test]
+fn reduced_jpeg_decoding_keeps_the_embedding() {
+    let model = demo();
+    let runtime = Runtime::load().unwrap();
+    let mut encoder = ImageEncoder::new(&runtime, &model, 1).unwrap();
+    let mut preprocessor = Preprocessor::new(model.input.clone());
+    let path = repo().join("tests/fixtures/images/large.jpg");
+    let mut embed = |image: &image::RgbImage| {
+        let mut pixels = vec![0.0; model.input.len()];
+        preprocessor.write_input(image, &mut pixels).unwrap();
+        encoder.encode(&pixels).unwrap().remove(0)
+    };
+    let exact = embed(&decode_upright(&path).unwrap());
+    // Twice the model's input side: enough detail for a bicubic shrink, an eighth of the pixels to decode.
+    let reduced_image = decode_upright_reduced(&path, 2 * model.input.height).unwrap();
+    assert!(
+        reduced_image.width() < 2592 / 2,
+        "the reduced path must actually reduce: {:?}",
+        reduced_image.dimensions()
+    );
+    let reduced = embed(&reduced_image);
+    let similarity = cosine(&exact, &reduced);
+    println!(
+        "reduced JPEG decoding ({}×{}): cosine {similarity:.6} to the exact path",
+        reduced_image.width(),
+        reduced_image.height()
+    );
+    assert!(similarity >= 0.995, "cosine {similarity}");
 }

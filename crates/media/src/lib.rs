@@ -20,6 +20,8 @@ pub enum MediaError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: cannot decode: {source}")]
     Decode { path: PathBuf, source: image::ImageError },
+    #[error("{path}: cannot decode: {source}")]
+    Jpeg { path: PathBuf, source: jpeg_decoder::Error },
     #[error("{path}: the file is truncated: its image data ends early")]
     Truncated { path: PathBuf },
     #[error("{path}: {width}×{height} pixels is more than motis decodes ({MAX_PIXELS} at most)")]
@@ -40,6 +42,70 @@ pub enum MediaError {
 /// grayscale, 16-bit and alpha images are converted as Pillow's `convert("RGB")` does
 /// (alpha dropped, not composited).
 pub fn decode_upright(path: &Path) -> Result<RgbImage, MediaError> {
+    let bytes = std::fs::read(path).map_err(|source| MediaError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    decode_bytes(path, &bytes)
+}
+
+/// Like [`decode_upright`], but a large JPEG is decoded at a reduced scale (1/2, 1/4 or
+/// 1/8, in the DCT domain, which skips most of the decoding work) as long as its shorter
+/// side stays at least `min_short_side`. For photos that only feed a model input or a
+/// preview far smaller than themselves.
+pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<RgbImage, MediaError> {
+    let bytes = std::fs::read(path).map_err(|source| MediaError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    if image::guess_format(&bytes).ok() != Some(ImageFormat::Jpeg) || !jpeg_is_complete(&bytes) {
+        return decode_bytes(path, &bytes);
+    }
+    let jpeg_error = |source| MediaError::Jpeg {
+        path: path.to_owned(),
+        source,
+    };
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes.as_slice()));
+    decoder.read_info().map_err(jpeg_error)?;
+    let info = decoder.info().expect("read_info succeeded");
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(MediaError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+        });
+    }
+    let factor = [8, 4, 2].into_iter().find(|f| width.min(height) / f >= min_short_side);
+    let (Some(factor), jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8) = (factor, info.pixel_format)
+    else {
+        // Small enough already, or CMYK and 16-bit JPEGs: the exact path converts those.
+        return decode_bytes(path, &bytes);
+    };
+    let requested = |side: u32| side.div_ceil(factor) as u16;
+    let (scaled_width, scaled_height) = decoder.scale(requested(width), requested(height)).map_err(jpeg_error)?;
+    let pixels = decoder.decode().map_err(jpeg_error)?;
+    let (scaled_width, scaled_height) = (u32::from(scaled_width), u32::from(scaled_height));
+    let rgb = if info.pixel_format == jpeg_decoder::PixelFormat::L8 {
+        pixels.iter().flat_map(|&v| [v, v, v]).collect()
+    } else {
+        pixels
+    };
+    let image =
+        RgbImage::from_raw(scaled_width, scaled_height, rgb).expect("the decoder returns width × height pixels");
+    let decode = |source| MediaError::Decode {
+        path: path.to_owned(),
+        source,
+    };
+    let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes.as_slice()))
+        .and_then(|mut d| d.orientation())
+        .map_err(decode)?;
+    let mut image = DynamicImage::ImageRgb8(image);
+    image.apply_orientation(orientation);
+    Ok(image.into_rgb8())
+}
+
+fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<RgbImage, MediaError> {
     let read = |source| MediaError::Read {
         path: path.to_owned(),
         source,
@@ -48,11 +114,10 @@ pub fn decode_upright(path: &Path) -> Result<RgbImage, MediaError> {
         path: path.to_owned(),
         source,
     };
-    let bytes = std::fs::read(path).map_err(read)?;
-    let mut reader = ImageReader::new(Cursor::new(bytes.as_slice()))
+    let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(read)?;
-    if reader.format() == Some(ImageFormat::Jpeg) && !jpeg_is_complete(&bytes) {
+    if reader.format() == Some(ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
         return Err(MediaError::Truncated { path: path.to_owned() });
     }
     // Only the header is read until the size is checked; then the decoder may allocate

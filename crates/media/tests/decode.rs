@@ -175,3 +175,63 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// A JPEG with an APP1 EXIF segment holding only an Orientation tag.
+fn jpeg_with_orientation(image: &image::RgbImage, orientation: u16) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(image)
+        .unwrap();
+    let mut tiff = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(0x0112u16.to_le_bytes());
+    tiff.extend(3u16.to_le_bytes());
+    tiff.extend(1u32.to_le_bytes());
+    tiff.extend(orientation.to_le_bytes());
+    tiff.extend([0, 0, 0, 0, 0, 0]);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend(((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend(b"Exif\0\0");
+    app1.extend(tiff);
+    jpeg.splice(2..2, app1);
+    jpeg
+}
+
+#[test]
+fn reduced_decoding_of_a_large_rotated_jpeg_is_upright_and_smaller() {
+    // Upright: 2400×1600, red on the left, blue on the right; stored turned a quarter
+    // counter-clockwise with tag 6, as a phone held upright stores it.
+    let upright = image::RgbImage::from_fn(2400, 1600, |x, _| {
+        image::Rgb(if x < 1200 { [220, 30, 30] } else { [30, 30, 220] })
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "phone.jpg",
+        &jpeg_with_orientation(&image::imageops::rotate270(&upright), 6),
+    );
+    let exact = decode_upright(&path).unwrap();
+    assert_eq!(exact.dimensions(), (2400, 1600));
+    let reduced = motis_media::decode_upright_reduced(&path, 192).unwrap();
+    assert_eq!(
+        reduced.dimensions(),
+        (300, 200),
+        "1/8 scale keeps the short side at 200 ≥ 192"
+    );
+    let (left, right) = (reduced.get_pixel(40, 100), reduced.get_pixel(260, 100));
+    assert!(left[0] > 180 && left[2] < 80, "{left:?}");
+    assert!(right[2] > 180 && right[0] < 80, "{right:?}");
+    assert_eq!(
+        motis_media::decode_upright_reduced(&path, 400).unwrap().dimensions(),
+        (600, 400)
+    );
+    assert_eq!(
+        motis_media::decode_upright_reduced(&path, 500).unwrap().dimensions(),
+        (1200, 800)
+    );
+    assert_eq!(
+        motis_media::decode_upright_reduced(&path, 1600).unwrap().dimensions(),
+        (2400, 1600)
+    );
+}
