@@ -20,6 +20,33 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
     dot / (norm(a) * norm(b))
 }
 
+/// The demo model's image path as the engine runs it: preprocess, then encode.
+struct ImageEmbedder {
+    encoder: ImageEncoder,
+    preprocessor: Preprocessor,
+}
+
+impl ImageEmbedder {
+    fn new(model: &Model) -> ImageEmbedder {
+        let encoder = ImageEncoder::new(&Runtime::load().unwrap(), model, 1).unwrap();
+        ImageEmbedder {
+            encoder,
+            preprocessor: Preprocessor::new(model.input.clone()),
+        }
+    }
+
+    fn pixels(&mut self, image: &image::RgbImage) -> Vec<f32> {
+        let mut pixels = vec![0.0; self.preprocessor.spec().len()];
+        self.preprocessor.write_input(image, &mut pixels).unwrap();
+        pixels
+    }
+
+    fn embed(&mut self, image: &image::RgbImage) -> Vec<f32> {
+        let pixels = self.pixels(image);
+        self.encoder.encode(&pixels).unwrap().remove(0)
+    }
+}
+
 #[test]
 fn shipped_files_match_their_checksums() {
     demo().verify().unwrap();
@@ -44,23 +71,13 @@ fn a_changed_file_is_named_in_the_checksum_error() {
 
 #[test]
 fn image_embeddings_equal_the_python_reference() {
-    let model = demo();
-    let runtime = Runtime::load().unwrap();
-    let mut encoder = ImageEncoder::new(&runtime, &model, 1).unwrap();
-    let mut preprocessor = Preprocessor::new(model.input.clone());
+    let mut embedder = ImageEmbedder::new(&demo());
     let fixtures = repo().join("tests/fixtures");
     let reference: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixtures.join("reference.json")).unwrap()).unwrap();
     let mut worst = (1.0f32, String::new());
     for (name, entry) in reference.as_object().unwrap() {
-        let mut pixels = vec![0.0; model.input.len()];
-        preprocessor
-            .write_input(
-                &decode_upright(&fixtures.join("images").join(name)).unwrap(),
-                &mut pixels,
-            )
-            .unwrap();
-        let ours = encoder.encode(&pixels).unwrap().remove(0);
+        let ours = embedder.embed(&decode_upright(&fixtures.join("images").join(name)).unwrap());
         let expected: Vec<f32> = entry["demo_embedding"]
             .as_array()
             .unwrap()
@@ -83,25 +100,15 @@ fn image_embeddings_equal_the_python_reference() {
 
 #[test]
 fn batches_encode_like_single_images() {
-    let model = demo();
-    let runtime = Runtime::load().unwrap();
-    let mut encoder = ImageEncoder::new(&runtime, &model, 1).unwrap();
-    let mut preprocessor = Preprocessor::new(model.input.clone());
+    let mut embedder = ImageEmbedder::new(&demo());
     let images = ["landscape.jpg", "portrait.jpg", "orientation-6.jpg"];
     let mut batch = Vec::new();
     for name in images {
-        let mut pixels = vec![0.0; model.input.len()];
-        preprocessor
-            .write_input(
-                &decode_upright(&repo().join("tests/fixtures/images").join(name)).unwrap(),
-                &mut pixels,
-            )
-            .unwrap();
-        batch.extend(pixels);
+        batch.extend(embedder.pixels(&decode_upright(&repo().join("tests/fixtures/images").join(name)).unwrap()));
     }
-    let together = encoder.encode(&batch).unwrap();
-    for (i, chunk) in batch.chunks_exact(model.input.len()).enumerate() {
-        let alone = encoder.encode(chunk).unwrap().remove(0);
+    let together = embedder.encoder.encode(&batch).unwrap();
+    for (i, chunk) in batch.chunks_exact(batch.len() / images.len()).enumerate() {
+        let alone = embedder.encoder.encode(chunk).unwrap().remove(0);
         assert!(cosine(&alone, &together[i]) > 0.99999, "{}", images[i]);
         assert!(
             (alone.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-4,
@@ -162,16 +169,9 @@ fn empty_huge_and_emoji_queries_get_an_embedding() {
 #[test]
 fn reduced_jpeg_decoding_keeps_the_embedding() {
     let model = demo();
-    let runtime = Runtime::load().unwrap();
-    let mut encoder = ImageEncoder::new(&runtime, &model, 1).unwrap();
-    let mut preprocessor = Preprocessor::new(model.input.clone());
+    let mut embedder = ImageEmbedder::new(&model);
     let path = repo().join("tests/fixtures/images/large.jpg");
-    let mut embed = |image: &image::RgbImage| {
-        let mut pixels = vec![0.0; model.input.len()];
-        preprocessor.write_input(image, &mut pixels).unwrap();
-        encoder.encode(&pixels).unwrap().remove(0)
-    };
-    let exact = embed(&decode_upright(&path).unwrap());
+    let exact = embedder.embed(&decode_upright(&path).unwrap());
     // Twice the model's input side: enough detail for a bicubic shrink, an eighth of the pixels to decode.
     let reduced_image = decode_upright_reduced(&path, 2 * model.input.height).unwrap();
     assert!(
@@ -179,7 +179,7 @@ fn reduced_jpeg_decoding_keeps_the_embedding() {
         "the reduced path must actually reduce: {:?}",
         reduced_image.dimensions()
     );
-    let reduced = embed(&reduced_image);
+    let reduced = embedder.embed(&reduced_image);
     let similarity = cosine(&exact, &reduced);
     println!(
         "reduced JPEG decoding ({}×{}): cosine {similarity:.6} to the exact path",
