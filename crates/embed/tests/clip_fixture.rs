@@ -1,0 +1,83 @@
+//! A tiny random-weight model of open_clip's real CLIP architecture (ViT image tower,
+//! causal text transformer, centre-crop preprocessing), against open_clip's own
+//! embeddings: the path real CLIP models take. Written by scripts/make_clip_fixture_model.py.
+
+use std::path::{Path, PathBuf};
+
+use motis_embed::{ImageEncoder, Model, Runtime, TextEncoder};
+use motis_media::{Preprocessor, decode_upright};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b))
+}
+
+fn vector(value: &serde_json::Value) -> Vec<f32> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+/// The fixture model laid out as an installed model: models/clip-tiny beside the
+/// shared models/tokenizers.
+fn installed(dir: &Path) -> Model {
+    let models = dir.join("models");
+    let folder = models.join("clip-tiny");
+    std::fs::create_dir_all(&folder).unwrap();
+    for entry in std::fs::read_dir(repo().join("tests/fixtures/clip-tiny")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), folder.join(entry.file_name())).unwrap();
+    }
+    std::os::unix::fs::symlink(
+        repo().join("models/tokenizers").canonicalize().unwrap(),
+        models.join("tokenizers"),
+    )
+    .unwrap();
+    let model = Model::open(&folder).unwrap();
+    model.verify().unwrap();
+    model
+}
+
+fn reference() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(repo().join("tests/fixtures/clip-tiny-reference.json")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn centre_cropped_image_embeddings_equal_open_clip() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = installed(dir.path());
+    let mut encoder = ImageEncoder::new(&Runtime::load().unwrap(), &model, 1).unwrap();
+    let mut preprocessor = Preprocessor::new(model.input.clone());
+    let mut worst = (1.0f32, String::new());
+    for (name, expected) in reference()["images"].as_object().unwrap() {
+        let image = decode_upright(&repo().join("tests/fixtures/images").join(name)).unwrap();
+        let mut pixels = vec![0.0; model.input.len()];
+        preprocessor.write_input(&image, &mut pixels).unwrap();
+        let similarity = cosine(&encoder.encode(&pixels).unwrap()[0], &vector(expected));
+        if similarity < worst.0 {
+            worst = (similarity, name.clone());
+        }
+    }
+    println!("worst image cosine to open_clip: {:.6} ({})", worst.0, worst.1);
+    assert!(worst.0 >= 0.9999, "{} has cosine {} to open_clip", worst.1, worst.0);
+}
+
+#[test]
+fn text_embeddings_at_real_length_equal_open_clip_at_77() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = installed(dir.path());
+    let mut encoder = TextEncoder::new(&Runtime::load().unwrap(), &model, 1).unwrap();
+    for (text, expected) in reference()["texts"].as_object().unwrap() {
+        let similarity = cosine(&encoder.encode(&[text]).unwrap()[0], &vector(expected));
+        assert!(similarity >= 0.9999, "{text:?}: cosine {similarity}");
+    }
+}
