@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import open_clip
 import torch
 from PIL import Image, ImageOps
