@@ -163,7 +163,9 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
         if marker == 0xDA {
             return bytes
                 .get(at.min(bytes.len())..)
-                .is_some_and(|scan| scan.windows(2).any(|w| w == [0xFF, 0xD9]));
+                // From the end: the marker is normally the last two bytes, so a complete
+                // photo is confirmed at once instead of after reading all its scan data.
+                .is_some_and(|scan| scan.windows(2).rev().any(|w| w == [0xFF, 0xD9]));
         }
     }
     false
