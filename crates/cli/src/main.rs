@@ -1,31 +1,21 @@
 //! `motis`: offline semantic photo search from the command line.
 
+mod bench;
+mod progress;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use motis_embed::{EmbedError, ImageEncoder, Model, Runtime, TextEncoder};
-use motis_media::{MediaError, Preprocessor, decode_upright};
-
-const DEFAULT_MODEL: &str = "motis-demo";
-
-#[derive(Debug, thiserror::Error)]
-enum ModelLookup {
-    #[error("{0}: no such models folder")]
-    Missing(PathBuf),
-    #[error("no model {id:?} in {} (installed: {installed})", dir.display())]
-    UnknownModel {
-        id: String,
-        dir: PathBuf,
-        installed: String,
-    },
-    #[error(
-        "no models folder found above the working directory or the executable: pass --models-dir DIR or set MOTIS_MODELS"
-    )]
-    NotFound,
-}
+use motis_embed::{ImageEncoder, Model, TextEncoder};
+use motis_engine::{
+    CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, Found, IndexOptions, SearchMode,
+    SearchResults, find_models_dir, installed_models, open_model,
+};
+use motis_media::{Preprocessor, decode_upright};
 
 #[derive(Parser)]
 #[command(name = "motis", version, about = "Offline semantic photo search")]
@@ -39,12 +29,16 @@ struct Cli {
 #[derive(Args)]
 struct Global {
     /// Model id: a folder under the models directory.
-    #[arg(long, global = true, default_value = DEFAULT_MODEL)]
+    #[arg(long, global = true, default_value = "motis-demo")]
     model: String,
     /// Where model folders live [default: $MOTIS_MODELS, else the nearest models/
     /// folder above the working directory or the executable].
     #[arg(long, global = true, value_name = "DIR")]
     models_dir: Option<PathBuf>,
+    /// Where the catalog, previews and indexes live [default: $XDG_DATA_HOME/motis,
+    /// else ~/.local/share/motis].
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// Threads each ONNX Runtime session may use.
     #[arg(long, global = true, default_value_t = 2)]
     threads: usize,
@@ -52,6 +46,48 @@ struct Global {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Add folders (or, with none, rescan the known ones): make previews, then encode
+    /// new and changed photos. Ctrl-C stops cleanly; the next run goes on from there.
+    Index {
+        #[arg(value_name = "DIR")]
+        folders: Vec<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Photos matching a text, best first. `reset` (or an empty text) lists the gallery.
+    Search {
+        text: String,
+        /// How many results.
+        #[arg(short, default_value_t = 20)]
+        k: usize,
+        /// Compare with every photo instead of walking the index graph.
+        #[arg(long)]
+        exact: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Photos like a given one (a catalog id or a path).
+    Similar {
+        #[arg(value_name = "PHOTO|ID")]
+        photo: String,
+        #[arg(short, default_value_t = 20)]
+        k: usize,
+        #[arg(long)]
+        exact: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts of photos, previews, encoded and failed photos, and the index size.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The photos that could not be previewed or encoded, with the cause.
+    Failed {
+        #[arg(long)]
+        json: bool,
+    },
     /// List the installed models, or verify their files against their manifests.
     Models {
         #[arg(value_enum, default_value_t = ModelsAction::List)]
@@ -74,6 +110,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure indexing throughput against the model alone, preview speed, query latency
+    /// and peak memory, on DIR (default: a generated gallery).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -87,7 +126,14 @@ mod exit {
     pub const FAILURE: u8 = 1;
     pub const MISSING_MODEL_OR_RUNTIME: u8 = 3;
     pub const NO_SUCH_PHOTO: u8 = 4;
+    pub const BUSY: u8 = 5;
+    pub const CANCELLED: u8 = 130;
 }
+
+/// A run stopped by Ctrl-C: not a failure, but not a complete run either.
+#[derive(Debug, thiserror::Error)]
+#[error("cancelled")]
+struct Cancelled;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -96,6 +142,9 @@ fn main() -> ExitCode {
         Err(error) => {
             if is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
+            }
+            if error.downcast_ref::<Cancelled>().is_some() {
+                return ExitCode::from(exit::CANCELLED);
             }
             eprintln!("motis: {}", describe(&error));
             ExitCode::from(exit_code(&error))
@@ -124,35 +173,28 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn exit_code(error: &anyhow::Error) -> u8 {
-    for cause in error.chain() {
-        if let Some(e) = cause.downcast_ref::<EmbedError>() {
-            return match e {
-                EmbedError::RuntimeMissing { .. }
-                | EmbedError::RuntimeLoad { .. }
-                | EmbedError::Read { .. }
-                | EmbedError::Checksum { .. }
-                | EmbedError::ManifestSyntax { .. }
-                | EmbedError::Manifest { .. } => exit::MISSING_MODEL_OR_RUNTIME,
-                _ => exit::FAILURE,
-            };
-        }
-        if cause.downcast_ref::<ModelLookup>().is_some() {
-            return exit::MISSING_MODEL_OR_RUNTIME;
-        }
-        if let Some(MediaError::Read { .. }) = cause.downcast_ref::<MediaError>() {
-            return exit::NO_SUCH_PHOTO;
-        }
+    let code = error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<EngineError>()
+            .map(EngineError::code)
+            .or_else(|| cause.downcast_ref::<motis_embed::EmbedError>().map(ErrorCode::of_embed))
+            .or_else(|| cause.downcast_ref::<motis_media::MediaError>().map(ErrorCode::of_media))
+    });
+    match code {
+        Some(ErrorCode::ModelOrRuntime) => exit::MISSING_MODEL_OR_RUNTIME,
+        Some(ErrorCode::NoSuchPhoto) => exit::NO_SUCH_PHOTO,
+        Some(ErrorCode::Busy) => exit::BUSY,
+        Some(ErrorCode::Failed) | None => exit::FAILURE,
     }
-    exit::FAILURE
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let models = models_dir(cli.global.models_dir.as_deref())?;
+    let global = cli.global;
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Models { action, json } => list_models(&models, action, json, &mut out),
+        Command::Models { action, json } => list_models(&find_models_dir(global.models_dir.as_deref())?, action, json, &mut out),
         Command::Tokenize { text, json } => {
-            let model = open_model(&models, &cli.global.model)?;
+            let model = open_model(&find_models_dir(global.models_dir.as_deref())?, &global.model)?;
             let tokenizer =
                 motis_embed::ClipTokenizer::from_file(&model.tokenizer_path(), model.manifest.text.context_length)?;
             let ids = tokenizer.ids(&text)?;
@@ -164,23 +206,8 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Embed { text, image, json } => {
-            let model = open_model(&models, &cli.global.model)?;
-            model.verify()?;
-            let runtime = Runtime::load()?;
-            let vector = match (text, image) {
-                (Some(text), _) => TextEncoder::new(&runtime, &model, cli.global.threads)?
-                    .encode(&[&text])?
-                    .remove(0),
-                (None, Some(path)) => {
-                    let mut preprocessor = Preprocessor::new(model.input.clone());
-                    let mut pixels = vec![0.0; model.input.len()];
-                    preprocessor.write_input(&decode_upright(&path)?, &mut pixels)?;
-                    ImageEncoder::new(&runtime, &model, cli.global.threads)?
-                        .encode(&pixels)?
-                        .remove(0)
-                }
-                (None, None) => unreachable!("clap requires --text or --image"),
-            };
+            let model = open_model(&find_models_dir(global.models_dir.as_deref())?, &global.model)?;
+            let vector = embed(&model, text, image, global.threads)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string(&vector)?)?;
             } else {
@@ -192,19 +219,221 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Index { folders, json } => index(&global, folders, json, &mut out),
+        Command::Search { text, k, exact, json } => {
+            let engine = open_engine(&global)?;
+            let results = engine.search(&text, k, search_mode(exact))?;
+            print_results(&engine, results, json, &mut out)
+        }
+        Command::Similar { photo, k, exact, json } => {
+            let engine = open_engine(&global)?;
+            let id = match photo.parse::<i64>() {
+                Ok(id) if !Path::new(&photo).exists() => id,
+                _ => engine.photo_id_by_path(Path::new(&photo))?,
+            };
+            let results = engine.similar(id, k, search_mode(exact))?;
+            print_results(&engine, results, json, &mut out)
+        }
+        Command::Status { json } => status(&open_engine(&global)?, json, &mut out),
+        Command::Failed { json } => {
+            let failures = open_engine(&global)?.failures()?;
+            if json {
+                let rows: Vec<_> = failures
+                    .iter()
+                    .map(|f| serde_json::json!({ "id": f.id, "path": f.path.to_string_lossy(), "cause": f.cause }))
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string(&rows)?)?;
+            } else {
+                for failure in failures {
+                    write_path(&mut out, &failure.path)?;
+                    writeln!(out, "\t{}", failure.cause)?;
+                }
+            }
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(&global, args, &mut out),
     }
+}
+
+fn search_mode(exact: bool) -> SearchMode {
+    if exact { SearchMode::Exact } else { SearchMode::Auto }
+}
+
+fn engine_config(global: &Global) -> Result<EngineConfig> {
+    let data_dir = match &global.data_dir {
+        Some(dir) => dir.clone(),
+        None => DataDir::default_location()?,
+    };
+    Ok(EngineConfig {
+        data_dir,
+        models_dir: find_models_dir(global.models_dir.as_deref())?,
+        model: global.model.clone(),
+        threads: global.threads,
+    })
+}
+
+fn open_engine(global: &Global) -> Result<Engine> {
+    Ok(Engine::open(&engine_config(global)?)?)
+}
+
+fn index(global: &Global, folders: Vec<PathBuf>, json: bool, out: &mut impl Write) -> Result<()> {
+    let engine = Arc::new(open_engine(global)?);
+    if folders.is_empty() && engine.folders()?.is_empty() {
+        anyhow::bail!("no folders to index yet: name one, as in `motis index ~/Pictures`");
+    }
+    let reporter = Arc::new(progress::Reporter::new());
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let summary = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_interrupt = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_interrupt.cancel();
+            }
+        });
+        let shown = Arc::clone(&reporter);
+        let summary = engine
+            .index(folders, IndexOptions::default(), cancel.clone(), move |event| shown.show(&event))
+            .await;
+        summary.map(|summary| (summary, cancel.is_cancelled()))
+    })?;
+    let (summary, cancelled) = summary;
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+    } else {
+        writeln!(
+            out,
+            "{} photos: {} new, {} changed, {} moved, {} removed; {} previews made, {} photos encoded, {} failed; {} searchable",
+            summary.photos,
+            summary.added,
+            summary.changed,
+            summary.moved,
+            summary.removed,
+            summary.previews,
+            summary.encoded,
+            summary.failed,
+            summary.searchable
+        )?;
+        if summary.failed > 0 {
+            writeln!(out, "see the failed photos and their causes with: motis failed")?;
+        }
+    }
+    if cancelled {
+        return Err(Cancelled.into());
+    }
+    Ok(())
+}
+
+fn print_results(engine: &Engine, results: SearchResults, json: bool, out: &mut impl Write) -> Result<()> {
+    let rows: Vec<(i64, PathBuf, Option<f32>)> = match results {
+        SearchResults::Gallery => engine
+            .gallery(0, usize::MAX)?
+            .into_iter()
+            .map(|photo| (photo.id, photo.path, None))
+            .collect(),
+        SearchResults::Matches { found, searched, total } => {
+            if searched < total {
+                eprintln!("searched {searched} of {total} photos (the rest are not encoded yet)");
+            }
+            found
+                .into_iter()
+                .map(|Found { id, path, score }| (id, path, Some(score)))
+                .collect()
+        }
+    };
+    if json {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|(id, path, score)| serde_json::json!({ "id": id, "path": path.to_string_lossy(), "score": score }))
+            .collect();
+        writeln!(out, "{}", serde_json::to_string(&rows)?)?;
+        return Ok(());
+    }
+    for (id, path, score) in rows {
+        match score {
+            Some(score) => write!(out, "{score:.4}\t{id}\t")?,
+            None => write!(out, "-\t{id}\t")?,
+        }
+        write_path(out, &path)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Paths are printed as the file system's bytes, so a script can open any of them.
+fn write_path(out: &mut impl Write, path: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    out.write_all(path.as_os_str().as_bytes())
+}
+
+fn status(engine: &Engine, json: bool, out: &mut impl Write) -> Result<()> {
+    let status = engine.status()?;
+    let counts = &status.counts;
+    let encoded = counts
+        .encoded
+        .iter()
+        .find(|(key, _)| key == &status.model_key)
+        .map_or(0, |(_, n)| *n);
+    if json {
+        let models: serde_json::Map<String, serde_json::Value> = counts
+            .encoded
+            .iter()
+            .map(|(key, n)| (key.clone(), (*n).into()))
+            .collect();
+        let object = serde_json::json!({
+            "data_dir": status.data_dir.to_string_lossy(),
+            "model": status.model_key,
+            "folders": counts.folders,
+            "photos": counts.photos,
+            "previews": counts.previews,
+            "encoded": encoded,
+            "failed": counts.failed,
+            "searchable": status.searchable,
+            "index_bytes": status.index_bytes,
+            "encoded_per_model": models,
+        });
+        writeln!(out, "{object}")?;
+        return Ok(());
+    }
+    writeln!(out, "data folder  {}", status.data_dir.display())?;
+    writeln!(out, "folders      {}", counts.folders)?;
+    writeln!(out, "photos       {}", counts.photos)?;
+    writeln!(out, "previews     {}", counts.previews)?;
+    writeln!(out, "failed       {}", counts.failed)?;
+    writeln!(out, "model        {}", status.model_key)?;
+    writeln!(out, "encoded      {encoded}")?;
+    writeln!(out, "searchable   {}", status.searchable)?;
+    writeln!(
+        out,
+        "index        {} ({:.1} MB)",
+        status.index_path.display(),
+        status.index_bytes as f64 / 1e6
+    )?;
+    for (key, n) in counts.encoded.iter().filter(|(key, _)| key != &status.model_key) {
+        writeln!(out, "also encoded {n} with {key}")?;
+    }
+    Ok(())
+}
+
+fn embed(model: &Model, text: Option<String>, image: Option<PathBuf>, threads: usize) -> Result<Vec<f32>> {
+    model.verify()?;
+    let runtime = motis_embed::Runtime::load()?;
+    Ok(match (text, image) {
+        (Some(text), _) => TextEncoder::new(&runtime, model, threads)?.encode(&[&text])?.remove(0),
+        (None, Some(path)) => {
+            let mut preprocessor = Preprocessor::new(model.input.clone());
+            let mut pixels = vec![0.0; model.input.len()];
+            preprocessor.write_input(&decode_upright(&path)?, &mut pixels)?;
+            ImageEncoder::new(&runtime, model, threads)?.encode(&pixels)?.remove(0)
+        }
+        (None, None) => unreachable!("clap requires --text or --image"),
+    })
 }
 
 fn list_models(models: &Path, action: ModelsAction, json: bool, out: &mut impl Write) -> Result<()> {
     let mut rows = Vec::new();
     let mut failures = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(models)
-        .with_context(|| format!("{}: cannot list models", models.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("manifest.json").is_file())
-        .collect();
-    entries.sort();
-    for folder in entries {
+    for folder in installed_models(models)? {
         let (id, status) = match Model::open(&folder) {
             Ok(model) => {
                 let status = match action {
@@ -239,56 +468,4 @@ fn list_models(models: &Path, action: ModelsAction, json: bool, out: &mut impl W
         anyhow::bail!("{failures} model(s) failed");
     }
     Ok(())
-}
-
-fn open_model(models: &Path, id: &str) -> Result<Model> {
-    let folder = models.join(id);
-    if !folder.join("manifest.json").is_file() {
-        let mut installed: Vec<String> = std::fs::read_dir(models)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("manifest.json").is_file())
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        installed.sort();
-        let installed = if installed.is_empty() {
-            "none".to_owned()
-        } else {
-            installed.join(", ")
-        };
-        return Err(ModelLookup::UnknownModel {
-            id: id.to_owned(),
-            dir: models.to_owned(),
-            installed,
-        }
-        .into());
-    }
-    Ok(Model::open(&folder)?)
-}
-
-/// `--models-dir`, `$MOTIS_MODELS`, or the nearest `models/` folder holding the demo
-/// model above the working directory or the executable.
-fn models_dir(flag: Option<&Path>) -> Result<PathBuf> {
-    if let Some(dir) = flag
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("MOTIS_MODELS").map(PathBuf::from))
-    {
-        return if dir.is_dir() {
-            Ok(dir)
-        } else {
-            Err(ModelLookup::Missing(dir).into())
-        };
-    }
-    let mut starts: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
-    starts.extend(
-        std::env::current_exe()
-            .ok()
-            .and_then(|e| e.parent().map(Path::to_path_buf)),
-    );
-    starts
-        .iter()
-        .flat_map(|s| s.ancestors().map(|d| d.join("models")))
-        .find(|d| d.join(DEFAULT_MODEL).join("manifest.json").is_file())
-        .ok_or_else(|| ModelLookup::NotFound.into())
 }

@@ -12,7 +12,7 @@ mod tokenizer;
 use std::path::PathBuf;
 
 pub use encoder::{ImageEncoder, TextEncoder};
-pub use manifest::{ImageTower, Manifest, Model, ModelFile, TextTower};
+pub use manifest::{ImageTower, Manifest, Model, ModelFile, TextTower, sha256_file};
 pub use runtime::{Runtime, find_runtime_library};
 pub use tokenizer::ClipTokenizer;
 

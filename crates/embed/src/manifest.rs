@@ -133,7 +133,14 @@ impl Model {
     pub fn verify(&self) -> Result<(), EmbedError> {
         for file in &self.manifest.files {
             let path = self.folder.join(&file.path);
-            let actual = sha256_file(&path)?;
+            let actual: String = sha256_file(&path)
+                .map_err(|source| EmbedError::Read {
+                    path: path.clone(),
+                    source,
+                })?
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             if actual != file.sha256 {
                 return Err(EmbedError::Checksum {
                     path,
@@ -164,20 +171,16 @@ impl Model {
     }
 }
 
-fn sha256_file(path: &Path) -> Result<String, EmbedError> {
-    let read_error = |source| EmbedError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let mut file = File::open(path).map_err(read_error)?;
+/// sha256 of a file's content, streamed.
+pub fn sha256_file(path: &Path) -> std::io::Result<[u8; 32]> {
+    let mut file = File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 1 << 16];
     loop {
-        let n = file.read(&mut buffer).map_err(read_error)?;
+        let n = file.read(&mut buffer)?;
         if n == 0 {
-            break;
+            return Ok(hasher.finalize().into());
         }
         hasher.update(&buffer[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -1,16 +1,29 @@
-//! The engine the desktop app and the CLI share: the photo catalog, folder scans and,
-//! built on them, the indexing pipeline and search.
+//! The engine the desktop app and the CLI share: the photo catalog, folder scans, the
+//! indexing pipeline (previews first, then encoding in the background) and search.
 //!
 //! Not here: decoding pixels (motis-media), running models (motis-embed), the vector
 //! index itself (motis-index), and anything that knows about Tauri or terminals.
 
 pub mod catalog;
+mod data;
+mod engine;
+mod events;
+mod live_index;
+mod models;
+mod pipeline;
 pub mod scan;
 
 use std::path::PathBuf;
 
-pub use catalog::{Catalog, PhotoId, ScanReport};
+pub use catalog::{Catalog, CatalogCounts, Failure, PhotoId, PhotoRecord, PreviewState, ScanReport};
+pub use data::DataDir;
+pub use engine::{Engine, EngineConfig, Found, Query, SearchResults, Status};
+pub use events::{IndexEvent, IndexSummary, Phase};
+pub use models::{find_models_dir, installed_models, model_key, open_model};
+pub use motis_index::SearchMode;
+pub use pipeline::IndexOptions;
 pub use scan::{ScanEntry, ScanProblem, scan_folder};
+pub use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -22,4 +35,87 @@ pub enum EngineError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: cannot scan this folder: {source}")]
     Folder { path: PathBuf, source: std::io::Error },
+    #[error("{path}: cannot use the data folder: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("no data folder: neither XDG_DATA_HOME nor HOME is set; pass --data-dir DIR")]
+    NoDataDir,
+    #[error("{path}: another motis is indexing this data folder; wait for it or stop it")]
+    Busy { path: PathBuf },
+    #[error("{0}: no such models folder")]
+    ModelsDirMissing(PathBuf),
+    #[error(
+        "no models folder found above the working directory or the executable: pass --models-dir DIR or set MOTIS_MODELS"
+    )]
+    ModelsDirNotFound,
+    #[error("no model {id:?} in {} (installed: {installed})", dir.display())]
+    UnknownModel { id: String, dir: PathBuf, installed: String },
+    #[error("no photo with id {0} in the catalog")]
+    NoSuchPhoto(PhotoId),
+    #[error("{0}: not in the catalog; index its folder first")]
+    NotInCatalog(PathBuf),
+    #[error("photo {id} ({}) has no embedding for model {model} yet", path.display())]
+    NotEncoded { id: PhotoId, path: PathBuf, model: String },
+    #[error(transparent)]
+    Embed(#[from] motis_embed::EmbedError),
+    #[error(transparent)]
+    Media(#[from] motis_media::MediaError),
+    #[error(transparent)]
+    Index(#[from] motis_index::IndexError),
+    #[error("an indexing worker stopped unexpectedly: {0}")]
+    Worker(String),
+}
+
+/// The small, stable set of error kinds front ends act on: the CLI maps them to exit
+/// codes, the app to what it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// ONNX Runtime is missing or a model folder is missing, unknown or damaged.
+    ModelOrRuntime,
+    NoSuchPhoto,
+    /// Another process is indexing the same data folder.
+    Busy,
+    Failed,
+}
+
+impl ErrorCode {
+    pub fn of_embed(error: &motis_embed::EmbedError) -> ErrorCode {
+        use motis_embed::EmbedError as E;
+        match error {
+            E::RuntimeMissing { .. }
+            | E::RuntimeLoad { .. }
+            | E::RuntimeStart { .. }
+            | E::Read { .. }
+            | E::Checksum { .. }
+            | E::ManifestSyntax { .. }
+            | E::Manifest { .. }
+            | E::Session { .. }
+            | E::ModelInterface { .. }
+            | E::Tokenizer { .. } => ErrorCode::ModelOrRuntime,
+            E::Media(media) => ErrorCode::of_media(media),
+            E::Tokenize { .. } | E::Inference { .. } => ErrorCode::Failed,
+        }
+    }
+
+    pub fn of_media(error: &motis_media::MediaError) -> ErrorCode {
+        match error {
+            motis_media::MediaError::Read { .. } => ErrorCode::NoSuchPhoto,
+            _ => ErrorCode::Failed,
+        }
+    }
+}
+
+impl EngineError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            EngineError::ModelsDirMissing(_) | EngineError::ModelsDirNotFound | EngineError::UnknownModel { .. } => {
+                ErrorCode::ModelOrRuntime
+            }
+            EngineError::Embed(error) => ErrorCode::of_embed(error),
+            EngineError::Media(error) => ErrorCode::of_media(error),
+            EngineError::NoSuchPhoto(_) | EngineError::NotInCatalog(_) => ErrorCode::NoSuchPhoto,
+            EngineError::Busy { .. } => ErrorCode::Busy,
+            _ => ErrorCode::Failed,
+        }
+    }
 }

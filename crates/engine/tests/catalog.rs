@@ -23,7 +23,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
     let c = write(photos.join("c.jpg"), b"photo c");
     let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
 
-    let first = catalog.reconcile(&photos, &scan(&photos)).unwrap();
+    let first = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
     assert_eq!(first.added.len(), 3);
     let id_of = |catalog: &Catalog, path: &Path| {
         first
@@ -38,7 +38,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
         catalog.store_embedding(id, "motis-demo", &[id as f32, 0.5]).unwrap();
     }
 
-    let again = catalog.reconcile(&photos, &scan(&photos)).unwrap();
+    let again = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
     assert_eq!((again.unchanged, again.added.len(), again.removed.len()), (3, 0, 0));
 
     // b renamed, c deleted, a rewritten with new content, d new.
@@ -47,7 +47,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
     std::fs::remove_file(&c).unwrap();
     std::fs::write(&a, b"photo a, edited and longer").unwrap();
     write(photos.join("d.jpg"), b"photo d");
-    let report = catalog.reconcile(&photos, &scan(&photos)).unwrap();
+    let report = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
     assert_eq!(report.moved, vec![id_b]);
     assert_eq!(report.removed, vec![id_c]);
     assert_eq!(report.changed, vec![id_a]);
@@ -79,11 +79,11 @@ fn a_photo_moved_to_another_folder_keeps_its_id() {
     std::fs::create_dir(&two).unwrap();
     let photo = write(one.join("x.jpg"), b"a photo that moves");
     let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
-    let id = catalog.reconcile(&one, &scan(&one)).unwrap().added[0];
+    let id = catalog.reconcile(&one, &scan(&one), &[]).unwrap().added[0];
     std::fs::rename(&photo, two.join("x.jpg")).unwrap();
-    let report = catalog.reconcile(&two, &scan(&two)).unwrap();
+    let report = catalog.reconcile(&two, &scan(&two), &[]).unwrap();
     assert_eq!(report.moved, vec![id]);
-    assert_eq!(catalog.reconcile(&one, &scan(&one)).unwrap().removed, Vec::<i64>::new());
+    assert_eq!(catalog.reconcile(&one, &scan(&one), &[]).unwrap().removed, Vec::<i64>::new());
     assert_eq!(catalog.photo_count().unwrap(), 1);
 }
 
@@ -97,7 +97,7 @@ fn a_file_that_vanishes_before_hashing_is_reported_not_fatal() {
     let entries = scan(&photos);
     std::fs::remove_file(&gone).unwrap();
     let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
-    let report = catalog.reconcile(&photos, &entries).unwrap();
+    let report = catalog.reconcile(&photos, &entries, &[]).unwrap();
     assert_eq!(report.added.len(), 1);
     assert_eq!(catalog.photo_path(report.added[0]).unwrap(), Some(kept));
     assert_eq!(report.unreadable.len(), 1);
@@ -116,8 +116,7 @@ fn names_that_are_not_utf8_survive_a_reopen() {
     let database = dir.path().join("catalog.sqlite");
     let id = Catalog::open(&database)
         .unwrap()
-        .reconcile(&photos, &scan(&photos))
-        .unwrap()
+        .reconcile(&photos, &scan(&photos), &[]).unwrap()
         .added[0];
     let reopened = Catalog::open(&database).unwrap();
     assert_eq!(reopened.photo_path(id).unwrap(), Some(path));

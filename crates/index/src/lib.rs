@@ -125,6 +125,15 @@ impl VectorIndex {
         self.inner.add(id, vector).map_err(usearch("add a vector"))
     }
 
+    /// Make room for `capacity` vectors, so that inserts from several threads at once
+    /// never have to grow the index (growing is not safe while others insert).
+    pub fn reserve(&self, capacity: usize) -> Result<(), IndexError> {
+        if capacity > self.inner.capacity() {
+            self.inner.reserve(capacity).map_err(usearch("grow the index"))?;
+        }
+        Ok(())
+    }
+
     /// Remove `id`; returns whether it was there.
     pub fn remove(&self, id: u64) -> Result<bool, IndexError> {
         Ok(self.inner.remove(id).map_err(usearch("remove a vector"))? > 0)

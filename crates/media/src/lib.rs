@@ -8,6 +8,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use fast_image_resize as fr;
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 
 /// Photos larger than this are refused before any pixel is allocated: a 100,000 ×
@@ -38,6 +39,37 @@ pub enum MediaError {
     },
 }
 
+/// A decoded photo and what the catalog records about the file.
+#[derive(Clone, Debug)]
+pub struct Decoded {
+    /// Upright pixels, possibly at a reduced scale.
+    pub image: RgbImage,
+    /// The photo's full-resolution size once upright (width and height swapped for
+    /// EXIF orientations 5–8).
+    pub width: u32,
+    pub height: u32,
+    /// The EXIF orientation (1–8) the file declares; 1 when it declares none.
+    pub orientation: u8,
+}
+
+impl Decoded {
+    fn new(image: DynamicImage, (width, height): (u32, u32), orientation: Orientation) -> Decoded {
+        let mut image = image;
+        image.apply_orientation(orientation);
+        let turned = matches!(
+            orientation,
+            Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+        );
+        let (width, height) = if turned { (height, width) } else { (width, height) };
+        Decoded {
+            image: image.into_rgb8(),
+            width,
+            height,
+            orientation: orientation.to_exif(),
+        }
+    }
+}
+
 /// Decode a photo file to upright 8-bit RGB: the EXIF orientation is applied, and
 /// grayscale, 16-bit and alpha images are converted as Pillow's `convert("RGB")` does
 /// (alpha dropped, not composited).
@@ -46,14 +78,14 @@ pub fn decode_upright(path: &Path) -> Result<RgbImage, MediaError> {
         path: path.to_owned(),
         source,
     })?;
-    decode_bytes(path, &bytes)
+    Ok(decode_bytes(path, &bytes)?.image)
 }
 
 /// Like [`decode_upright`], but a large JPEG is decoded at a reduced scale (1/2, 1/4 or
 /// 1/8, in the DCT domain, which skips most of the decoding work) as long as its shorter
 /// side stays at least `min_short_side`. For photos that only feed a model input or a
 /// preview far smaller than themselves.
-pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<RgbImage, MediaError> {
+pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<Decoded, MediaError> {
     let bytes = std::fs::read(path).map_err(|source| MediaError::Read {
         path: path.to_owned(),
         source,
@@ -100,12 +132,10 @@ pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<RgbIma
     let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes.as_slice()))
         .and_then(|mut d| d.orientation())
         .map_err(decode)?;
-    let mut image = DynamicImage::ImageRgb8(image);
-    image.apply_orientation(orientation);
-    Ok(image.into_rgb8())
+    Ok(Decoded::new(DynamicImage::ImageRgb8(image), (width, height), orientation))
 }
 
-fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<RgbImage, MediaError> {
+fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<Decoded, MediaError> {
     let read = |source| MediaError::Read {
         path: path.to_owned(),
         source,
@@ -136,9 +166,8 @@ fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<RgbImage, MediaError> {
     limits.max_alloc = Some(MAX_PIXELS * 8);
     decoder.set_limits(limits).map_err(decode)?;
     let orientation = decoder.orientation().map_err(decode)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(decode)?;
-    image.apply_orientation(orientation);
-    Ok(image.into_rgb8())
+    let image = DynamicImage::from_decoder(decoder).map_err(decode)?;
+    Ok(Decoded::new(image, (width, height), orientation))
 }
 
 /// Whether a JPEG has its end-of-image marker after the image data. Decoders fill a

@@ -213,7 +213,9 @@ fn reduced_decoding_of_a_large_rotated_jpeg_is_upright_and_smaller() {
     );
     let exact = decode_upright(&path).unwrap();
     assert_eq!(exact.dimensions(), (2400, 1600));
-    let reduced = motis_media::decode_upright_reduced(&path, 192).unwrap();
+    let decoded = motis_media::decode_upright_reduced(&path, 192).unwrap();
+    assert_eq!((decoded.width, decoded.height, decoded.orientation), (2400, 1600, 6));
+    let reduced = decoded.image;
     assert_eq!(
         reduced.dimensions(),
         (300, 200),
@@ -223,15 +225,15 @@ fn reduced_decoding_of_a_large_rotated_jpeg_is_upright_and_smaller() {
     assert!(left[0] > 180 && left[2] < 80, "{left:?}");
     assert!(right[2] > 180 && right[0] < 80, "{right:?}");
     assert_eq!(
-        motis_media::decode_upright_reduced(&path, 400).unwrap().dimensions(),
+        motis_media::decode_upright_reduced(&path, 400).unwrap().image.dimensions(),
         (600, 400)
     );
     assert_eq!(
-        motis_media::decode_upright_reduced(&path, 500).unwrap().dimensions(),
+        motis_media::decode_upright_reduced(&path, 500).unwrap().image.dimensions(),
         (1200, 800)
     );
     assert_eq!(
-        motis_media::decode_upright_reduced(&path, 1600).unwrap().dimensions(),
+        motis_media::decode_upright_reduced(&path, 1600).unwrap().image.dimensions(),
         (2400, 1600)
     );
 }

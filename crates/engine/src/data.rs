@@ -1,0 +1,61 @@
+//! Where the engine keeps its state: one data folder holding the catalog, the previews
+//! and one vector index file per model.
+
+use std::path::{Path, PathBuf};
+
+use crate::{EngineError, PhotoId};
+
+#[derive(Clone, Debug)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// The operating system's place for application data: `$XDG_DATA_HOME/motis`, else
+    /// `~/.local/share/motis`.
+    pub fn default_location() -> Result<PathBuf, EngineError> {
+        let xdg = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute());
+        xdg.or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local").join("share")))
+            .map(|base| base.join("motis"))
+            .ok_or(EngineError::NoDataDir)
+    }
+
+    /// Use (and create if needed) the data folder at `root`.
+    pub fn create(root: &Path) -> Result<DataDir, EngineError> {
+        for folder in [root.to_owned(), root.join("previews"), root.join("indexes")] {
+            std::fs::create_dir_all(&folder).map_err(|source| EngineError::DataDir {
+                path: folder.clone(),
+                source,
+            })?;
+        }
+        Ok(DataDir { root: root.to_owned() })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn catalog_path(&self) -> PathBuf {
+        self.root.join("catalog.sqlite")
+    }
+
+    /// Held by the one process that writes the catalog and the indexes.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join("indexing.lock")
+    }
+
+    /// Previews are spread over subfolders of a thousand, so that no folder grows huge.
+    pub fn preview_path(&self, id: PhotoId) -> PathBuf {
+        self.root
+            .join("previews")
+            .join((id / 1000).to_string())
+            .join(format!("{id}.jpg"))
+    }
+
+    /// The vector index of a model, named by its key (id and weights).
+    pub fn index_path(&self, model_key: &str) -> PathBuf {
+        self.root.join("indexes").join(format!("{model_key}.usearch"))
+    }
+}

@@ -1,0 +1,537 @@
+//! The indexing run: scan → previews (all of them, so the gallery is complete at once)
+//! → decode and preprocess on a worker pool → batched encoding on blocking threads, each
+//! owning an ONNX Runtime session → one writer that stores embeddings and feeds the index.
+//!
+//! Stages are joined by bounded queues, so memory stays flat whatever the gallery size.
+//! A photo that fails is an `ItemFailed` event and a catalog row with its cause; the run
+//! goes on. The writer commits each batch to the catalog before the index sees it, and
+//! saves the index now and then (see `live_index`), so that a kill at any moment leaves
+//! a consistent pair and the next run resumes with what is left.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use motis_embed::ImageEncoder;
+use motis_media::{PREVIEW_LONG_SIDE, Preprocessor, decode_upright_reduced, write_preview};
+use tokio::sync::mpsc;
+
+use crate::{
+    CancellationToken, Catalog, DataDir, Engine, EngineError, IndexEvent, IndexSummary, Phase, PhotoId, scan_folder,
+};
+
+#[derive(Clone, Debug)]
+pub struct IndexOptions {
+    /// Threads decoding photos (for previews, then for the model input).
+    pub decode_workers: usize,
+    /// Image encoder sessions, each on its own thread.
+    pub encoders: usize,
+    /// Photos per encoder call.
+    pub batch_size: usize,
+    /// How often the index file is saved while encoding. A crash loses no embedding
+    /// either way (the catalog has them); a shorter interval means less to fold in at
+    /// the next start.
+    pub save_interval: Duration,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            decode_workers: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+            encoders: 1,
+            batch_size: 16,
+            save_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+type Sink = Arc<dyn Fn(IndexEvent) + Send + Sync>;
+type Shared<T> = Arc<Mutex<T>>;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Start `work` on a blocking thread at once (not when first awaited: stages of the
+/// pipeline must run side by side).
+fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, EngineError> + Send + 'static,
+) -> impl Future<Output = Result<T, EngineError>> {
+    let handle = tokio::task::spawn_blocking(work);
+    async move { handle.await.map_err(|e| EngineError::Worker(e.to_string()))? }
+}
+
+/// Progress of one phase, sent at most every tenth of a second.
+struct Progress {
+    phase: Phase,
+    total: usize,
+    done: usize,
+    failed: usize,
+    last_sent: Option<Instant>,
+    sink: Sink,
+}
+
+impl Progress {
+    fn new(phase: Phase, total: usize, sink: &Sink) -> Progress {
+        let mut progress = Progress {
+            phase,
+            total,
+            done: 0,
+            failed: 0,
+            last_sent: None,
+            sink: Arc::clone(sink),
+        };
+        progress.send();
+        progress
+    }
+
+    fn advance(&mut self, done: usize, failed: usize) {
+        self.done += done;
+        self.failed += failed;
+        if self.last_sent.is_none_or(|t| t.elapsed() >= Duration::from_millis(100)) {
+            self.send();
+        }
+    }
+
+    fn send(&mut self) {
+        (self.sink)(IndexEvent::Progress {
+            phase: self.phase,
+            done: self.done,
+            total: self.total,
+            failed: self.failed,
+        });
+        self.last_sent = Some(Instant::now());
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.send();
+    }
+}
+
+fn failed(sink: &Sink, id: Option<PhotoId>, path: &Path, cause: String) {
+    sink(IndexEvent::ItemFailed {
+        id,
+        path: path.to_owned(),
+        cause,
+    });
+}
+
+/// Only one process may write a data folder's catalog and indexes at a time; the lock
+/// is released when the file handle closes, also when the process is killed.
+fn lock_data_dir(data: &DataDir) -> Result<File, EngineError> {
+    let path = data.lock_path();
+    let file = File::create(&path).map_err(|source| EngineError::DataDir {
+        path: path.clone(),
+        source,
+    })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(EngineError::Busy { path }),
+        Err(std::fs::TryLockError::Error(source)) => Err(EngineError::DataDir { path, source }),
+    }
+}
+
+pub(crate) async fn run(
+    engine: Arc<Engine>,
+    folders: Vec<PathBuf>,
+    options: IndexOptions,
+    cancel: CancellationToken,
+    sink: Sink,
+) -> Result<IndexSummary, EngineError> {
+    let _lock = lock_data_dir(&engine.data)?;
+    let writer = Arc::new(Mutex::new(Catalog::open(&engine.data.catalog_path())?));
+    let folders = if folders.is_empty() {
+        lock(&writer).folders()?
+    } else {
+        folders
+    };
+    let folders = folders
+        .iter()
+        .map(|folder| {
+            std::fs::canonicalize(folder).map_err(|source| EngineError::Folder {
+                path: folder.clone(),
+                source,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    sink(IndexEvent::Started {
+        model: engine.key.clone(),
+        folders: folders.clone(),
+    });
+    let mut summary = IndexSummary::default();
+    scan(&engine, &writer, &folders, &cancel, &sink, &mut summary).await?;
+    {
+        let (engine, writer) = (Arc::clone(&engine), Arc::clone(&writer));
+        blocking(move || {
+            let catalog = lock(&writer);
+            engine.index.write().unwrap_or_else(|p| p.into_inner()).fold(&catalog)
+        })
+        .await?;
+    }
+    if !cancel.is_cancelled() {
+        make_previews(&engine, &writer, &options, &cancel, &sink, &mut summary).await?;
+    }
+    let encoded = if cancel.is_cancelled() {
+        Ok(())
+    } else {
+        encode(&engine, &writer, &options, &cancel, &sink, &mut summary).await
+    };
+    // Whatever happened while encoding, what was stored goes into the saved index.
+    let saved = {
+        let (engine, writer) = (Arc::clone(&engine), Arc::clone(&writer));
+        blocking(move || {
+            let mut index = engine.index.write().unwrap_or_else(|p| p.into_inner());
+            if index.has_unsaved_changes() {
+                index.save(&mut lock(&writer))?;
+            }
+            Ok(index.searchable())
+        })
+        .await
+    };
+    encoded?;
+    summary.searchable = saved?;
+    summary.photos = lock(&writer).photo_count()?;
+    sink(if cancel.is_cancelled() {
+        IndexEvent::Cancelled(summary.clone())
+    } else {
+        IndexEvent::Finished(summary.clone())
+    });
+    Ok(summary)
+}
+
+async fn scan(
+    engine: &Arc<Engine>,
+    writer: &Shared<Catalog>,
+    folders: &[PathBuf],
+    cancel: &CancellationToken,
+    sink: &Sink,
+    summary: &mut IndexSummary,
+) -> Result<(), EngineError> {
+    let mut progress = Progress::new(Phase::Scanning, folders.len(), sink);
+    for folder in folders {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let scanned = {
+            let (writer, folder) = (Arc::clone(writer), folder.clone());
+            blocking(move || {
+                let (entries, problems) = match scan_folder(&folder) {
+                    Ok(found) => found,
+                    // The whole folder is unreadable (an unplugged drive, say): report it
+                    // and leave its photos in the catalog untouched.
+                    Err(error) => return Ok(Err(error)),
+                };
+                let unreachable: Vec<PathBuf> = problems.iter().map(|p| p.path.clone()).collect();
+                let report = lock(&writer).reconcile(&folder, &entries, &unreachable)?;
+                Ok(Ok((report, problems)))
+            })
+            .await?
+        };
+        let (report, problems) = match scanned {
+            Ok(scanned) => scanned,
+            Err(error) => {
+                failed(sink, None, folder, error.to_string());
+                summary.failed += 1;
+                progress.advance(1, 1);
+                continue;
+            }
+        };
+        for problem in &problems {
+            failed(sink, None, &problem.path, format!("cannot read: {}", problem.cause));
+        }
+        for (path, cause) in &report.unreadable {
+            failed(sink, None, path, cause.clone());
+        }
+        for &id in &report.removed {
+            // A stale preview only costs disk space; its id may be reused, and the
+            // preview is then made again.
+            let _ = std::fs::remove_file(engine.data.preview_path(id));
+        }
+        summary.failed += problems.len() + report.unreadable.len();
+        summary.added += report.added.len();
+        summary.changed += report.changed.len();
+        summary.moved += report.moved.len();
+        summary.removed += report.removed.len();
+        progress.advance(1, 0);
+    }
+    Ok(())
+}
+
+/// Make the preview of one photo; returns its upright size and EXIF orientation.
+fn make_preview(data: &DataDir, id: PhotoId, path: &Path) -> Result<(u32, u32, u8), EngineError> {
+    let decoded = decode_upright_reduced(path, PREVIEW_LONG_SIDE)?;
+    let target = data.preview_path(id);
+    if let Some(folder) = target.parent() {
+        std::fs::create_dir_all(folder).map_err(|source| EngineError::DataDir {
+            path: folder.to_owned(),
+            source,
+        })?;
+    }
+    write_preview(&decoded.image, PREVIEW_LONG_SIDE, &target)?;
+    Ok((decoded.width, decoded.height, decoded.orientation))
+}
+
+/// Run `work` on each job on `workers` blocking threads and send what it returns, stopping
+/// early when `stop` is cancelled or the receiving side hangs up. Each worker builds its
+/// own state first (a preprocessor, say) with `setup`.
+fn spawn_pool<J, S, R>(
+    jobs: Vec<J>,
+    workers: usize,
+    stop: &CancellationToken,
+    results: mpsc::Sender<R>,
+    setup: impl Fn() -> S + Send + Sync + 'static,
+    work: impl Fn(&mut S, J) -> Option<R> + Send + Sync + 'static,
+) -> Vec<tokio::task::JoinHandle<()>>
+where
+    J: Send + 'static,
+    R: Send + 'static,
+{
+    let queue = Arc::new(Mutex::new(jobs.into_iter()));
+    let (setup, work) = (Arc::new(setup), Arc::new(work));
+    (0..workers.max(1))
+        .map(|_| {
+            let (queue, stop, results) = (Arc::clone(&queue), stop.clone(), results.clone());
+            let (setup, work) = (Arc::clone(&setup), Arc::clone(&work));
+            tokio::task::spawn_blocking(move || {
+                let mut state = setup();
+                while !stop.is_cancelled() {
+                    let Some(job) = lock(&queue).next() else { break };
+                    if let Some(result) = work(&mut state, job)
+                        && results.blocking_send(result).is_err()
+                    {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+async fn join_all(handles: Vec<tokio::task::JoinHandle<()>>) -> Result<(), EngineError> {
+    for handle in handles {
+        handle.await.map_err(|e| EngineError::Worker(e.to_string()))?;
+    }
+    Ok(())
+}
+
+async fn make_previews(
+    engine: &Arc<Engine>,
+    writer: &Shared<Catalog>,
+    options: &IndexOptions,
+    cancel: &CancellationToken,
+    sink: &Sink,
+    summary: &mut IndexSummary,
+) -> Result<(), EngineError> {
+    let jobs = lock(writer).without_preview()?;
+    let progress = Progress::new(Phase::Previews, jobs.len(), sink);
+    let (sender, mut results) = mpsc::channel(64);
+    let data = engine.data.clone();
+    let workers = spawn_pool(
+        jobs,
+        options.decode_workers,
+        cancel,
+        sender,
+        || (),
+        move |(), (id, path): (PhotoId, PathBuf)| {
+            let made = make_preview(&data, id, &path);
+            Some((id, path, made))
+        },
+    );
+    let recorder = {
+        let (writer, sink) = (Arc::clone(writer), Arc::clone(sink));
+        blocking(move || {
+            let mut progress = progress;
+            let (mut done, mut failures) = (Vec::new(), Vec::new());
+            let mut last_flush = Instant::now();
+            let flush = |done: &mut Vec<_>, failures: &mut Vec<_>| -> Result<(), EngineError> {
+                lock(&writer).record_previews(done, failures)?;
+                done.clear();
+                failures.clear();
+                Ok(())
+            };
+            while let Some((id, path, made)) = results.blocking_recv() {
+                match made {
+                    Ok((width, height, orientation)) => {
+                        done.push((id, width, height, orientation));
+                        progress.advance(1, 0);
+                    }
+                    Err(error) => {
+                        let cause = error.to_string();
+                        failed(&sink, Some(id), &path, cause.clone());
+                        failures.push((id, cause));
+                        progress.advance(0, 1);
+                    }
+                }
+                if done.len() + failures.len() >= 256 || last_flush.elapsed() >= Duration::from_millis(250) {
+                    flush(&mut done, &mut failures)?;
+                    last_flush = Instant::now();
+                }
+            }
+            flush(&mut done, &mut failures)?;
+            Ok((progress.done, progress.failed))
+        })
+    };
+    join_all(workers).await?;
+    let (made, failed) = recorder.await?;
+    summary.previews += made;
+    summary.failed += failed;
+    Ok(())
+}
+
+/// A photo turned into its model input, on its way to an encoder.
+struct Prepared {
+    id: PhotoId,
+    pixels: Vec<f32>,
+}
+
+/// What reaches the writer.
+enum Outcome {
+    Encoded(Vec<(PhotoId, Vec<f32>)>),
+    Failed { id: PhotoId, path: PathBuf, cause: String },
+}
+
+async fn encode(
+    engine: &Arc<Engine>,
+    writer: &Shared<Catalog>,
+    options: &IndexOptions,
+    cancel: &CancellationToken,
+    sink: &Sink,
+    summary: &mut IndexSummary,
+) -> Result<(), EngineError> {
+    let jobs = lock(writer).unencoded(&engine.key)?;
+    let progress = Progress::new(Phase::Encoding, jobs.len(), sink);
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let runtime = {
+        let engine = Arc::clone(engine);
+        blocking(move || engine.prepare_model()).await?
+    };
+    // A fatal error in one stage (the model cannot run) stops the others.
+    let stop = cancel.child_token();
+    let batch_size = options.batch_size.max(1);
+    let (prepared_sender, prepared) = mpsc::channel::<Prepared>(2 * batch_size * options.encoders.max(1));
+    let (outcome_sender, mut outcomes) = mpsc::channel::<Outcome>(2 * options.encoders.max(1) + 16);
+
+    let spec = engine.model.input.clone();
+    // Twice the model's input side leaves the bicubic shrink enough detail: the reduced
+    // decode then gives the same embedding as the full one (cosine ≥ 0.9999, tested).
+    let min_short_side = 2 * spec.width.max(spec.height);
+    let decoders = {
+        let failures = outcome_sender.clone();
+        spawn_pool(
+            jobs,
+            options.decode_workers,
+            &stop,
+            prepared_sender,
+            move || Preprocessor::new(spec.clone()),
+            move |preprocessor: &mut Preprocessor, (id, path): (PhotoId, PathBuf)| {
+                let mut pixels = vec![0.0; preprocessor.spec().len()];
+                let ready = decode_upright_reduced(&path, min_short_side)
+                    .and_then(|decoded| preprocessor.write_input(&decoded.image, &mut pixels));
+                match ready {
+                    Ok(()) => Some(Prepared { id, pixels }),
+                    Err(error) => {
+                        let cause = EngineError::from(error).to_string();
+                        let _ = failures.blocking_send(Outcome::Failed { id, path, cause });
+                        None
+                    }
+                }
+            },
+        )
+    };
+    let encoders: Vec<_> = {
+        let prepared = Arc::new(tokio::sync::Mutex::new(prepared));
+        (0..options.encoders.max(1))
+            .map(|_| {
+                let (prepared, outcomes, stop) = (Arc::clone(&prepared), outcome_sender.clone(), stop.clone());
+                let (runtime, model, threads) = (runtime.clone(), engine.model.clone(), engine.threads);
+                tokio::task::spawn_blocking(move || -> Result<(), EngineError> {
+                    let failure = |error: EngineError| {
+                        stop.cancel();
+                        error
+                    };
+                    let mut encoder = ImageEncoder::new(&runtime, &model, threads).map_err(|e| failure(e.into()))?;
+                    loop {
+                        let batch: Vec<Prepared> = {
+                            let mut queue = prepared.blocking_lock();
+                            let Some(first) = queue.blocking_recv() else { break };
+                            let mut batch = vec![first];
+                            while batch.len() < batch_size {
+                                match queue.try_recv() {
+                                    Ok(next) => batch.push(next),
+                                    Err(_) => break,
+                                }
+                            }
+                            batch
+                        };
+                        let pixels: Vec<f32> = batch.iter().flat_map(|p| p.pixels.iter().copied()).collect();
+                        let vectors = encoder.encode(&pixels).map_err(|e| failure(e.into()))?;
+                        let encoded = batch.iter().map(|p| p.id).zip(vectors).collect();
+                        if outcomes.blocking_send(Outcome::Encoded(encoded)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect()
+    };
+    drop(outcome_sender);
+
+    let writing = {
+        let (engine, writer, sink) = (Arc::clone(engine), Arc::clone(writer), Arc::clone(sink));
+        let save_interval = options.save_interval;
+        blocking(move || {
+            let mut progress = progress;
+            let mut last_save = Instant::now();
+            while let Some(outcome) = outcomes.blocking_recv() {
+                match outcome {
+                    Outcome::Encoded(batch) => {
+                        lock(&writer).store_embeddings(&engine.key, &batch)?;
+                        let mut index = engine.index.write().unwrap_or_else(|p| p.into_inner());
+                        for (id, vector) in &batch {
+                            index.insert(*id, vector)?;
+                        }
+                        if last_save.elapsed() >= save_interval {
+                            index.save(&mut lock(&writer))?;
+                            last_save = Instant::now();
+                        }
+                        progress.advance(batch.len(), 0);
+                    }
+                    Outcome::Failed { id, path, cause } => {
+                        lock(&writer).record_failure(id, &cause)?;
+                        failed(&sink, Some(id), &path, cause);
+                        progress.advance(0, 1);
+                    }
+                }
+            }
+            Ok((progress.done, progress.failed))
+        })
+    };
+    let written = writing.await;
+    if written.is_err() {
+        // The writer failed (disk full, say): nothing more can be stored.
+        stop.cancel();
+    }
+    for handle in decoders {
+        handle.await.map_err(|e| EngineError::Worker(e.to_string()))?;
+    }
+    let mut first_error = None;
+    for handle in encoders {
+        let outcome = handle.await.map_err(|e| EngineError::Worker(e.to_string()))?;
+        if let Err(error) = outcome {
+            first_error.get_or_insert(error);
+        }
+    }
+    let (encoded, failed) = written?;
+    summary.encoded += encoded;
+    summary.failed += failed;
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
