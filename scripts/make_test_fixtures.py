@@ -8,6 +8,9 @@ tests/fixtures/reference/<name>.<mode>.png
                          the photo preprocessed by the reference (Pillow, bicubic) to the
                          demo model's 96×96 input, before normalisation: 8-bit, so PNG
                          holds it exactly
+tests/fixtures/bad/       files named like photos that are not decodable ones: empty,
+                         truncated, text, and a PNG whose header claims 100,000 ×
+                         100,000 pixels (a decompression bomb)
 tests/fixtures/reference.json
                          per photo: upright size, and the demo model's embedding (squash)
                          computed with onnxruntime from the reference tensor
@@ -73,6 +76,25 @@ def write_images(folder: Path) -> None:
     _scene_image("cmyk", 120, 90).convert("CMYK").save(folder / "cmyk.jpg", quality=92)
 
 
+def write_bad_inputs(folder: Path) -> None:
+    import struct
+    import zlib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "empty.jpg").write_bytes(b"")
+    whole = folder.parent / "images" / "landscape.jpg"
+    data = whole.read_bytes()
+    (folder / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    (folder / "not-a-photo.jpg").write_text("These are my holiday notes, not a photo.\n")
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    (folder / "bomb.png").write_bytes(bomb)
+
+
 def _write_png16(path: Path, pixels: np.ndarray) -> None:
     """A 16-bit RGB PNG (Pillow writes 16-bit PNGs only for single-channel modes)."""
     import struct
@@ -92,6 +114,7 @@ def main() -> None:
     images = FIXTURES / "images"
     reference = FIXTURES / "reference"
     write_images(images)
+    write_bad_inputs(FIXTURES / "bad")
     reference.mkdir(parents=True, exist_ok=True)
     model = OnnxModel(MODELS / "motis-demo")
     config = model.manifest["image"]

@@ -257,8 +257,17 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
         return Ok(());
     }
     writeln!(out, "model                 {}", engine.model_key())?;
-    writeln!(out, "photos                {} from {}", summary.encoded, gallery.display())?;
-    writeln!(out, "model only            {model_only:.1} photos/s (prepared tensors, batches of {})", IndexOptions::default().batch_size)?;
+    writeln!(
+        out,
+        "photos                {} from {}",
+        summary.encoded,
+        gallery.display()
+    )?;
+    writeln!(
+        out,
+        "model only            {model_only:.1} photos/s (prepared tensors, batches of {})",
+        IndexOptions::default().batch_size
+    )?;
     writeln!(
         out,
         "encoding phase        {encoding_per_second:.1} photos/s = {:.0} % of model only (decode, preprocess, encode, store)",

@@ -192,7 +192,9 @@ fn run(cli: Cli) -> Result<()> {
     let global = cli.global;
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Models { action, json } => list_models(&find_models_dir(global.models_dir.as_deref())?, action, json, &mut out),
+        Command::Models { action, json } => {
+            list_models(&find_models_dir(global.models_dir.as_deref())?, action, json, &mut out)
+        }
         Command::Tokenize { text, json } => {
             let model = open_model(&find_models_dir(global.models_dir.as_deref())?, &global.model)?;
             let tokenizer =
@@ -293,7 +295,9 @@ fn index(global: &Global, folders: Vec<PathBuf>, json: bool, out: &mut impl Writ
         });
         let shown = Arc::clone(&reporter);
         let summary = engine
-            .index(folders, IndexOptions::default(), cancel.clone(), move |event| shown.show(&event))
+            .index(folders, IndexOptions::default(), cancel.clone(), move |event| {
+                shown.show(&event)
+            })
             .await;
         summary.map(|summary| (summary, cancel.is_cancelled()))
     })?;

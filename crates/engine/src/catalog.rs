@@ -99,7 +99,8 @@ fn bytes_vector(bytes: &[u8]) -> Vec<f32> {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE folders (
         id INTEGER PRIMARY KEY,
         path BLOB NOT NULL UNIQUE
@@ -124,7 +125,8 @@ const MIGRATIONS: &[&str] = &[r#"
         vector BLOB NOT NULL,
         PRIMARY KEY (photo_id, model)
     );
-"#, r#"
+"#,
+    r#"
     -- What the saved vector index file of each model holds: an embedding is in it once
     -- the file that contains it has been saved; a tombstone is an id the saved file may
     -- still hold although its embedding is gone (photo removed or changed).
@@ -136,7 +138,8 @@ const MIGRATIONS: &[&str] = &[r#"
         PRIMARY KEY (photo_id, model)
     );
     CREATE INDEX photos_newest_first ON photos(mtime_ns DESC, id DESC);
-"#];
+"#,
+];
 
 /// What a scan changed. `removed` ids must leave the vector index too; `moved` photos
 /// keep their id and embeddings.
@@ -375,7 +378,9 @@ impl Catalog {
     /// The id of the photo stored at `path`, if the catalog has it.
     pub fn photo_id(&self, path: &Path) -> Result<Option<PhotoId>, EngineError> {
         self.connection
-            .query_row("SELECT id FROM photos WHERE path = ?1", [path_bytes(path)], |r| r.get(0))
+            .query_row("SELECT id FROM photos WHERE path = ?1", [path_bytes(path)], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(self.sqlite())
     }
@@ -412,7 +417,9 @@ impl Catalog {
                 .prepare("UPDATE photos SET last_error = NULL WHERE id = ?1")
                 .map_err(sqlite)?;
             for (id, vector) in batch {
-                insert.execute(params![id, model, vector_bytes(vector)]).map_err(sqlite)?;
+                insert
+                    .execute(params![id, model, vector_bytes(vector)])
+                    .map_err(sqlite)?;
                 clear.execute([id]).map_err(sqlite)?;
             }
         }

@@ -97,12 +97,7 @@ impl Engine {
         let model = open_model(&config.models_dir, &config.model)?;
         let key = model_key(&model);
         let catalog = Catalog::open(&data.catalog_path())?;
-        let index = LiveIndex::open(
-            &data.index_path(&key),
-            model.manifest.embedding_dim,
-            &catalog,
-            &key,
-        )?;
+        let index = LiveIndex::open(&data.index_path(&key), model.manifest.embedding_dim, &catalog, &key)?;
         Ok(Engine {
             data,
             model,

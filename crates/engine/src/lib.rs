@@ -48,7 +48,11 @@ pub enum EngineError {
     )]
     ModelsDirNotFound,
     #[error("no model {id:?} in {} (installed: {installed})", dir.display())]
-    UnknownModel { id: String, dir: PathBuf, installed: String },
+    UnknownModel {
+        id: String,
+        dir: PathBuf,
+        installed: String,
+    },
     #[error("no photo with id {0} in the catalog")]
     NoSuchPhoto(PhotoId),
     #[error("{0}: not in the catalog; index its folder first")]

@@ -94,6 +94,13 @@ impl Progress {
         }
     }
 
+    /// For steps that are few and slow (folders): every one is news.
+    fn advance_and_send(&mut self, done: usize, failed: usize) {
+        self.done += done;
+        self.failed += failed;
+        self.send();
+    }
+
     fn send(&mut self) {
         (self.sink)(IndexEvent::Progress {
             phase: self.phase,
@@ -235,7 +242,7 @@ async fn scan(
             Err(error) => {
                 failed(sink, None, folder, error.to_string());
                 summary.failed += 1;
-                progress.advance(1, 1);
+                progress.advance_and_send(0, 1);
                 continue;
             }
         };
@@ -255,7 +262,7 @@ async fn scan(
         summary.changed += report.changed.len();
         summary.moved += report.moved.len();
         summary.removed += report.removed.len();
-        progress.advance(1, 0);
+        progress.advance_and_send(1, 0);
     }
     Ok(())
 }
@@ -492,14 +499,17 @@ async fn encode(
                 match outcome {
                     Outcome::Encoded(batch) => {
                         lock(&writer).store_embeddings(&engine.key, &batch)?;
-                        let mut index = engine.index.write().unwrap_or_else(|p| p.into_inner());
-                        for (id, vector) in &batch {
-                            index.insert(*id, vector)?;
+                        {
+                            let mut index = engine.index.write().unwrap_or_else(|p| p.into_inner());
+                            for (id, vector) in &batch {
+                                index.insert(*id, vector)?;
+                            }
+                            if last_save.elapsed() >= save_interval {
+                                index.save(&mut lock(&writer))?;
+                                last_save = Instant::now();
+                            }
                         }
-                        if last_save.elapsed() >= save_interval {
-                            index.save(&mut lock(&writer))?;
-                            last_save = Instant::now();
-                        }
+                        // After the lock is released: whoever listens may search at once.
                         progress.advance(batch.len(), 0);
                     }
                     Outcome::Failed { id, path, cause } => {

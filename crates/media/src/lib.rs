@@ -132,7 +132,11 @@ pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<Decode
     let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes.as_slice()))
         .and_then(|mut d| d.orientation())
         .map_err(decode)?;
-    Ok(Decoded::new(DynamicImage::ImageRgb8(image), (width, height), orientation))
+    Ok(Decoded::new(
+        DynamicImage::ImageRgb8(image),
+        (width, height),
+        orientation,
+    ))
 }
 
 fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<Decoded, MediaError> {

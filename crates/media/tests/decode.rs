@@ -129,23 +129,7 @@ fn a_missing_file_is_a_read_error() {
 #[test]
 fn a_decompression_bomb_is_refused_from_its_header() {
     // A valid PNG header claiming 100,000 × 100,000 RGB pixels, with almost no data.
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut chunk = |kind: &[u8], data: &[u8]| {
-        png.extend((data.len() as u32).to_be_bytes());
-        let mut crc_input = kind.to_vec();
-        crc_input.extend(data);
-        png.extend(&crc_input);
-        png.extend(crc32(&crc_input).to_be_bytes());
-    };
-    let mut header = Vec::new();
-    header.extend(100_000u32.to_be_bytes());
-    header.extend(100_000u32.to_be_bytes());
-    header.extend([8, 2, 0, 0, 0]);
-    chunk(b"IHDR", &header);
-    chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-    chunk(b"IEND", &[]);
-    let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "bomb.png", &png);
+    let path = fixtures().join("bad/bomb.png");
     let error = decode_upright(&path).unwrap_err();
     assert!(
         matches!(
@@ -159,21 +143,6 @@ fn a_decompression_bomb_is_refused_from_its_header() {
         "{error:?}"
     );
     assert_names_file(error, &path);
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// A JPEG with an APP1 EXIF segment holding only an Orientation tag.
@@ -225,15 +194,24 @@ fn reduced_decoding_of_a_large_rotated_jpeg_is_upright_and_smaller() {
     assert!(left[0] > 180 && left[2] < 80, "{left:?}");
     assert!(right[2] > 180 && right[0] < 80, "{right:?}");
     assert_eq!(
-        motis_media::decode_upright_reduced(&path, 400).unwrap().image.dimensions(),
+        motis_media::decode_upright_reduced(&path, 400)
+            .unwrap()
+            .image
+            .dimensions(),
         (600, 400)
     );
     assert_eq!(
-        motis_media::decode_upright_reduced(&path, 500).unwrap().image.dimensions(),
+        motis_media::decode_upright_reduced(&path, 500)
+            .unwrap()
+            .image
+            .dimensions(),
         (1200, 800)
     );
     assert_eq!(
-        motis_media::decode_upright_reduced(&path, 1600).unwrap().image.dimensions(),
+        motis_media::decode_upright_reduced(&path, 1600)
+            .unwrap()
+            .image
+            .dimensions(),
         (2400, 1600)
     );
 }

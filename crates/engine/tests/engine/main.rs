@@ -1,0 +1,5 @@
+//! The engine's integration tests: one binary, one module per part.
+
+mod catalog;
+mod pipeline;
+mod scan;

@@ -1,0 +1,496 @@
+//! Indexing runs end to end with the demo model: previews, encoding, search, rescans,
+//! bad photos, cancellation, a lost index file, and searching while a run goes on.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use motis_engine::{
+    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexEvent, IndexOptions, IndexSummary, Phase,
+    PreviewState, SearchMode, SearchResults,
+};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The committed gallery: ten shapes-world photos, each with a caption stating all it shows.
+fn captions() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/gallery/captions.json")).unwrap();
+    let map: HashMap<String, String> = serde_json::from_str(&text).unwrap();
+    let mut pairs: Vec<_> = map.into_iter().collect();
+    pairs.sort();
+    pairs
+}
+
+fn copy_gallery(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for (name, _) in captions() {
+        std::fs::copy(repo().join("tests/fixtures/gallery").join(&name), to.join(&name)).unwrap();
+    }
+}
+
+fn open(data: &Path) -> Arc<Engine> {
+    Arc::new(
+        Engine::open(&EngineConfig {
+            data_dir: data.to_owned(),
+            models_dir: repo().join("models"),
+            model: "motis-demo".into(),
+            threads: 1,
+        })
+        .unwrap(),
+    )
+}
+
+fn small_batches() -> IndexOptions {
+    IndexOptions {
+        batch_size: 2,
+        ..IndexOptions::default()
+    }
+}
+
+/// Run an indexing pass, collecting its events; `on_event` sees each one as it happens.
+fn index_with(
+    engine: &Arc<Engine>,
+    folders: &[&Path],
+    options: IndexOptions,
+    cancel: CancellationToken,
+    on_event: impl Fn(&IndexEvent) + Send + Sync + 'static,
+) -> (Result<IndexSummary, EngineError>, Vec<IndexEvent>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let result = runtime.block_on(engine.index(
+        folders.iter().map(|f| f.to_path_buf()).collect(),
+        options,
+        cancel,
+        move |event| {
+            on_event(&event);
+            seen.lock().unwrap().push(event);
+        },
+    ));
+    let events = std::mem::take(&mut *events.lock().unwrap());
+    (result, events)
+}
+
+fn index(engine: &Arc<Engine>, folders: &[&Path]) -> (IndexSummary, Vec<IndexEvent>) {
+    let (result, events) = index_with(engine, folders, small_batches(), CancellationToken::new(), |_| {});
+    (result.unwrap(), events)
+}
+
+fn failures(events: &[IndexEvent]) -> Vec<(PathBuf, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            IndexEvent::ItemFailed { path, cause, .. } => Some((path.clone(), cause.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn top(engine: &Engine, text: &str, k: usize) -> Vec<PathBuf> {
+    match engine.search(text, k, SearchMode::Exact).unwrap() {
+        SearchResults::Matches { found, .. } => found.into_iter().map(|f| f.path).collect(),
+        SearchResults::Gallery => panic!("{text:?} is a query, not the gallery"),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn each_caption_finds_its_own_photo_first_and_reset_means_the_gallery() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let engine = open(&dir.path().join("data"));
+    let (summary, events) = index(&engine, &[&photos]);
+    assert_eq!(failures(&events), vec![]);
+    assert_eq!(
+        (summary.added, summary.previews, summary.encoded, summary.searchable),
+        (10, 10, 10, 10)
+    );
+    // Every preview exists before the first photo is encoded.
+    let first_encoding = events
+        .iter()
+        .position(|e| {
+            matches!(
+                e,
+                IndexEvent::Progress {
+                    phase: Phase::Encoding,
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    assert!(events[..first_encoding].iter().any(|e| matches!(
+        e,
+        IndexEvent::Progress {
+            phase: Phase::Previews,
+            done: 10,
+            total: 10,
+            ..
+        }
+    )));
+    for (name, caption) in captions() {
+        let found = top(&engine, &caption, 3);
+        assert_eq!(file_name(&found[0]), name, "{caption:?} found {found:?}");
+    }
+    for query in ["reset", "  RESET ", "Reset", "", "   "] {
+        assert_eq!(
+            engine.search(query, 5, SearchMode::Auto).unwrap(),
+            SearchResults::Gallery,
+            "{query:?}"
+        );
+    }
+    // "reset" inside a longer query is an ordinary query.
+    assert!(matches!(
+        engine.search("reset the red star", 5, SearchMode::Auto).unwrap(),
+        SearchResults::Matches { .. }
+    ));
+    let gallery = engine.gallery(0, 100).unwrap();
+    assert_eq!(gallery.len(), 10);
+    for photo in &gallery {
+        assert_eq!(photo.preview, PreviewState::Done);
+        let preview = engine.preview_path(photo.id).unwrap().unwrap();
+        let (width, height) = image::image_dimensions(&preview).unwrap();
+        assert_eq!(
+            width.max(height),
+            320.min(photo.width.unwrap().max(photo.height.unwrap()))
+        );
+    }
+    // A fresh engine (a new process) loads the saved index and finds the same.
+    drop(engine);
+    let engine = open(&dir.path().join("data"));
+    let (name, caption) = &captions()[3];
+    assert_eq!(&file_name(&top(&engine, caption, 1)[0]), name);
+    let status = engine.status().unwrap();
+    assert_eq!((status.counts.photos, status.searchable), (10, 10));
+    assert!(status.index_bytes > 0);
+}
+
+#[test]
+fn rescans_encode_only_new_and_changed_photos_and_forget_deleted_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let data = dir.path().join("data");
+    let engine = open(&data);
+    index(&engine, &[&photos]);
+    let caption = |name: &str| captions().into_iter().find(|(n, _)| n == name).unwrap().1;
+    let moved_id = engine.photo_id_by_path(&photos.join("scene-02.jpg")).unwrap();
+
+    std::fs::copy(
+        repo().join("tests/fixtures/images/landscape.jpg"),
+        photos.join("scene-01.jpg"),
+    )
+    .unwrap();
+    std::fs::create_dir(photos.join("album")).unwrap();
+    std::fs::rename(photos.join("scene-02.jpg"), photos.join("album/renamed.jpg")).unwrap();
+    std::fs::remove_file(photos.join("scene-03.jpg")).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/images/portrait.jpg"),
+        photos.join("new.jpg"),
+    )
+    .unwrap();
+
+    let (summary, events) = index(&engine, &[&photos]);
+    assert_eq!(failures(&events), vec![]);
+    assert_eq!(
+        (summary.added, summary.changed, summary.moved, summary.removed),
+        (1, 1, 1, 1),
+        "{summary:?}"
+    );
+    assert_eq!(summary.encoded, 2, "only the new and the changed photo are encoded");
+    assert_eq!(summary.searchable, 10);
+    let renamed = top(&engine, &caption("scene-02.jpg"), 1);
+    assert_eq!(renamed[0], photos.join("album/renamed.jpg").canonicalize().unwrap());
+    assert_eq!(engine.photo_id_by_path(&renamed[0]).unwrap(), moved_id);
+    let everything = top(&engine, &caption("scene-03.jpg"), 20);
+    assert_eq!(everything.len(), 10);
+    assert!(
+        everything.iter().all(|p| file_name(p) != "scene-03.jpg"),
+        "{everything:?}"
+    );
+
+    // Nothing changed: nothing to do.
+    let (summary, _) = index(&engine, &[&photos]);
+    assert_eq!(
+        (summary.added, summary.changed, summary.moved, summary.removed),
+        (0, 0, 0, 0)
+    );
+    assert_eq!((summary.previews, summary.encoded, summary.searchable), (0, 0, 10));
+}
+
+fn write_panorama(path: &Path) {
+    let image = image::RgbImage::from_fn(20_000, 300, |x, y| image::Rgb([(x / 80) as u8, (y % 256) as u8, 128]));
+    image.save(path).unwrap();
+}
+
+#[test]
+fn bad_photos_fail_one_by_one_naming_the_file_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let fixtures = repo().join("tests/fixtures");
+    for name in ["empty.jpg", "truncated.jpg", "not-a-photo.jpg", "bomb.png"] {
+        std::fs::copy(fixtures.join("bad").join(name), photos.join(name)).unwrap();
+    }
+    for name in [
+        "one-pixel.png",
+        "cmyk.jpg",
+        "rgb16.png",
+        "animated.gif",
+        "gray-alpha.png",
+    ] {
+        std::fs::copy(fixtures.join("images").join(name), photos.join(name)).unwrap();
+    }
+    write_panorama(&photos.join("panorama.jpg"));
+    let not_utf8 = photos.join(OsStr::from_bytes(b"caf\xe9-\xff.jpg"));
+    std::fs::copy(fixtures.join("images/landscape.jpg"), &not_utf8).unwrap();
+    std::os::unix::fs::symlink(&photos, photos.join("loop")).unwrap();
+
+    let engine = open(&dir.path().join("data"));
+    let (summary, events) = index(&engine, &[&photos]);
+    let mut failed: Vec<String> = failures(&events).iter().map(|(p, _)| file_name(p)).collect();
+    failed.sort();
+    assert_eq!(failed, ["bomb.png", "empty.jpg", "not-a-photo.jpg", "truncated.jpg"]);
+    for (path, cause) in failures(&events) {
+        assert!(
+            cause.contains(&path.display().to_string()),
+            "{cause:?} must name the file"
+        );
+    }
+    let causes: HashMap<String, String> = engine
+        .failures()
+        .unwrap()
+        .into_iter()
+        .map(|f| (file_name(&f.path), f.cause))
+        .collect();
+    assert!(causes["bomb.png"].contains("100000×100000"), "{causes:?}");
+    assert!(causes["truncated.jpg"].contains("truncated"), "{causes:?}");
+    assert_eq!(causes.len(), 4);
+    let good = 10 + 5 + 2;
+    assert_eq!((summary.encoded, summary.failed, summary.searchable), (good, 4, good));
+    // The photo with a name that is not UTF-8 comes back with its exact bytes.
+    let id = engine.photo_id_by_path(&not_utf8).unwrap();
+    let photo = engine.photo(id).unwrap();
+    assert_eq!(photo.path, not_utf8.canonicalize().unwrap());
+    assert_eq!((photo.width, photo.height), (Some(200), Some(150)));
+    let panorama = engine
+        .photo(engine.photo_id_by_path(&photos.join("panorama.jpg")).unwrap())
+        .unwrap();
+    assert_eq!((panorama.width, panorama.height), (Some(20_000), Some(300)));
+    assert!(matches!(
+        engine.similar(id, 3, SearchMode::Exact).unwrap(),
+        SearchResults::Matches { found, .. } if found.len() == 3 && found.iter().all(|f| f.id != id)
+    ));
+}
+
+#[test]
+fn a_photo_deleted_between_scan_and_encoding_is_a_failure_and_then_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let engine = open(&dir.path().join("data"));
+    let doomed = photos.join("scene-05.jpg");
+    let victim = doomed.clone();
+    let (result, events) = index_with(
+        &engine,
+        &[&photos],
+        small_batches(),
+        CancellationToken::new(),
+        move |event| {
+            if let IndexEvent::Progress {
+                phase: Phase::Encoding,
+                done: 0,
+                ..
+            } = event
+            {
+                let _ = std::fs::remove_file(&victim);
+            }
+        },
+    );
+    let summary = result.unwrap();
+    let failed = failures(&events);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(file_name(&failed[0].0), "scene-05.jpg");
+    assert!(failed[0].1.contains("No such file"), "{}", failed[0].1);
+    assert_eq!((summary.encoded, summary.searchable), (9, 9));
+    assert_eq!(engine.failures().unwrap().len(), 1);
+
+    let (summary, events) = index(&engine, &[&photos]);
+    assert_eq!(failures(&events), vec![]);
+    assert_eq!((summary.removed, summary.photos, summary.searchable), (1, 9, 9));
+    assert_eq!(engine.failures().unwrap(), vec![]);
+}
+
+#[test]
+fn a_folder_that_vanishes_during_the_scan_keeps_its_photos() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("first"), dir.path().join("second"));
+    copy_gallery(&first);
+    std::fs::create_dir(&second).unwrap();
+    std::fs::copy(repo().join("tests/fixtures/images/landscape.jpg"), second.join("a.jpg")).unwrap();
+    std::fs::copy(repo().join("tests/fixtures/images/portrait.jpg"), second.join("b.jpg")).unwrap();
+    let engine = open(&dir.path().join("data"));
+    index(&engine, &[&first, &second]);
+
+    let (gone, away) = (second.clone(), dir.path().join("unplugged"));
+    let (result, events) = index_with(
+        &engine,
+        &[&first, &second],
+        small_batches(),
+        CancellationToken::new(),
+        move |event| {
+            if let IndexEvent::Progress {
+                phase: Phase::Scanning,
+                done: 1,
+                failed: 0,
+                ..
+            } = event
+            {
+                std::fs::rename(&gone, &away).unwrap();
+            }
+        },
+    );
+    let summary = result.unwrap();
+    let failed = failures(&events);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, second.canonicalize().unwrap_or(second.clone()));
+    assert_eq!((summary.removed, summary.photos, summary.searchable), (0, 12, 12));
+}
+
+#[test]
+fn searches_work_while_a_run_goes_on_over_what_is_encoded_so_far() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let engine = open(&dir.path().join("data"));
+    let searcher = Arc::clone(&engine);
+    let seen = Arc::new(Mutex::new(None));
+    let record = Arc::clone(&seen);
+    let (result, _) = index_with(
+        &engine,
+        &[&photos],
+        IndexOptions {
+            batch_size: 1,
+            ..IndexOptions::default()
+        },
+        CancellationToken::new(),
+        move |event| {
+            if let IndexEvent::Progress {
+                phase: Phase::Encoding,
+                done,
+                ..
+            } = event
+                && *done > 0
+                && *done < 10
+                && record.lock().unwrap().is_none()
+            {
+                let results = searcher.search("a red star", 20, SearchMode::Auto).unwrap();
+                *record.lock().unwrap() = Some((*done, results));
+            }
+        },
+    );
+    result.unwrap();
+    let (done, results) = seen
+        .lock()
+        .unwrap()
+        .take()
+        .expect("a search ran during the encoding phase");
+    let SearchResults::Matches { found, searched, total } = results else {
+        panic!("not a query")
+    };
+    assert_eq!(total, 10);
+    assert!(searched >= done && searched < 10, "searched {searched} after {done}");
+    assert_eq!(found.len(), searched);
+}
+
+#[test]
+fn a_cancelled_run_keeps_its_work_and_the_next_one_does_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let engine = open(&dir.path().join("data"));
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    let (result, events) = index_with(
+        &engine,
+        &[&photos],
+        IndexOptions {
+            batch_size: 1,
+            decode_workers: 1,
+            ..IndexOptions::default()
+        },
+        cancel,
+        move |event| {
+            if let IndexEvent::Progress {
+                phase: Phase::Encoding,
+                done: 1..,
+                ..
+            } = event
+            {
+                trigger.cancel();
+            }
+        },
+    );
+    let first = result.unwrap();
+    assert!(
+        matches!(events.last(), Some(IndexEvent::Cancelled(_))),
+        "{:?}",
+        events.last()
+    );
+    assert!(first.encoded >= 1 && first.encoded < 10, "{first:?}");
+    assert_eq!(first.searchable, first.encoded);
+
+    let engine = open(&dir.path().join("data"));
+    assert_eq!(engine.status().unwrap().searchable, first.encoded);
+    let (second, events) = index(&engine, &[&photos]);
+    assert!(matches!(events.last(), Some(IndexEvent::Finished(_))));
+    assert_eq!(second.encoded, 10 - first.encoded, "nothing is encoded twice");
+    assert_eq!(second.searchable, 10);
+}
+
+#[test]
+fn a_lost_index_file_is_rebuilt_from_the_catalog_without_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let data = dir.path().join("data");
+    let engine = open(&data);
+    index(&engine, &[&photos]);
+    let index_path = engine.status().unwrap().index_path;
+    drop(engine);
+
+    std::fs::write(&index_path, b"not an index").unwrap();
+    let engine = open(&data);
+    let (name, caption) = &captions()[7];
+    assert_eq!(&file_name(&top(&engine, caption, 1)[0]), name);
+    let (summary, _) = index(&engine, &[&photos]);
+    assert_eq!((summary.encoded, summary.searchable), (0, 10));
+    drop(engine);
+    let engine = open(&data);
+    assert_eq!(&file_name(&top(&engine, caption, 1)[0]), name);
+}
+
+#[test]
+fn a_second_writer_on_the_same_data_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let data = dir.path().join("data");
+    let engine = open(&data);
+    let held = std::fs::File::create(data.join("indexing.lock")).unwrap();
+    held.lock().unwrap();
+    let (result, events) = index_with(&engine, &[&photos], small_batches(), CancellationToken::new(), |_| {});
+    let error = result.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Busy, "{error}");
+    assert!(events.is_empty());
+    drop(held);
+    let (summary, _) = index(&engine, &[&photos]);
+    assert_eq!(summary.searchable, 10);
+}
