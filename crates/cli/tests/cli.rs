@@ -1,6 +1,6 @@
 //! The `motis` binary as a person or a script uses it: output formats and exit codes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn motis(args: &[&str]) -> Output {
@@ -95,4 +95,298 @@ fn a_missing_models_folder_exits_3_naming_it() {
     let output = motis(&["models", "--models-dir", "/nonexistent/models"]);
     assert_eq!(output.status.code(), Some(3));
     assert!(stderr(&output).contains("/nonexistent/models"), "{}", stderr(&output));
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn captions() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/gallery/captions.json")).unwrap();
+    let mut pairs: Vec<(String, String)> = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text)
+        .unwrap()
+        .into_iter()
+        .map(|(name, caption)| (name, caption.as_str().unwrap().to_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// The committed gallery copied into `folder`, plus `extra` variants of each photo
+/// (a corner repainted, so every file has its own content).
+fn gallery(folder: &Path, extra: usize) {
+    std::fs::create_dir_all(folder).unwrap();
+    for (i, (name, _)) in captions().into_iter().enumerate() {
+        let source = repo().join("tests/fixtures/gallery").join(&name);
+        std::fs::copy(&source, folder.join(&name)).unwrap();
+        let photo = image::open(&source).unwrap().into_rgb8();
+        for v in 0..extra {
+            let mut variant = photo.clone();
+            for y in 0..12 {
+                for x in 0..12 {
+                    variant.put_pixel(x, y, image::Rgb([(i * 20) as u8, (v * 30) as u8, 7]));
+                }
+            }
+            variant.save(folder.join(format!("variant-{v}-{name}"))).unwrap();
+        }
+    }
+}
+
+fn motis_in(data: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["--data-dir", data.to_str().unwrap()];
+    all.extend(args);
+    motis(&all)
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    serde_json::from_str(&stdout(output)).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
+}
+
+#[test]
+fn index_then_search_similar_status_and_failed_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
+    gallery(&photos, 0);
+    std::fs::copy(
+        repo().join("tests/fixtures/bad/truncated.jpg"),
+        photos.join("broken.jpg"),
+    )
+    .unwrap();
+
+    let output = motis_in(&data, &["index", photos.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let log = stderr(&output);
+    // Piped: plain lines, not progress bars.
+    assert!(log.contains("previews 11/11 (1 failed)"), "{log}");
+    assert!(log.contains("encoding 10/10"), "{log}");
+    assert!(log.contains("failed: ") && log.contains("broken.jpg"), "{log}");
+    assert!(!log.contains('\r') && !log.contains('\u{1b}'), "{log}");
+    assert!(stdout(&output).contains("10 searchable"), "{}", stdout(&output));
+
+    let (name, caption) = &captions()[4];
+    let found = json(&motis_in(&data, &["search", caption, "-k", "3", "--json"]));
+    let found = found.as_array().unwrap();
+    assert_eq!(found.len(), 3);
+    assert!(found[0]["path"].as_str().unwrap().ends_with(name.as_str()), "{found:?}");
+    assert!(found[0]["score"].as_f64().unwrap() > found[1]["score"].as_f64().unwrap());
+    let id = found[0]["id"].as_i64().unwrap();
+
+    let by_id = json(&motis_in(&data, &["similar", &id.to_string(), "-k", "4", "--json"]));
+    let by_path = json(&motis_in(
+        &data,
+        &["similar", photos.join(name).to_str().unwrap(), "-k", "4", "--json"],
+    ));
+    assert_eq!(by_id, by_path);
+    assert_eq!(by_id.as_array().unwrap().len(), 4);
+    assert!(
+        by_id
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["id"].as_i64() != Some(id))
+    );
+
+    let text = stdout(&motis_in(&data, &["search", caption, "-k", "2"]));
+    let first = text.lines().next().unwrap();
+    let columns: Vec<&str> = first.split('\t').collect();
+    assert_eq!(columns.len(), 3, "{text}");
+    assert_eq!(columns[1], id.to_string());
+
+    let everything = json(&motis_in(&data, &["search", " Reset ", "--json"]));
+    assert_eq!(everything.as_array().unwrap().len(), 11);
+    assert!(everything.as_array().unwrap().iter().all(|row| row["score"].is_null()));
+
+    let status = json(&motis_in(&data, &["status", "--json"]));
+    for (field, value) in [
+        ("folders", 1),
+        ("photos", 11),
+        ("previews", 10),
+        ("encoded", 10),
+        ("failed", 1),
+        ("searchable", 10),
+    ] {
+        assert_eq!(status[field], value, "{field} in {status}");
+    }
+    assert!(status["index_bytes"].as_u64().unwrap() > 0);
+
+    let failed = json(&motis_in(&data, &["failed", "--json"]));
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0]["path"].as_str().unwrap().ends_with("broken.jpg"));
+    assert!(failed[0]["cause"].as_str().unwrap().contains("truncated"));
+
+    // Rescanning the known folders needs no arguments.
+    let again = json(&motis_in(&data, &["index", "--json"]));
+    assert_eq!(
+        (again["encoded"].as_u64(), again["searchable"].as_u64()),
+        (Some(0), Some(10))
+    );
+}
+
+#[test]
+fn photos_that_are_not_there_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let unknown_id = motis_in(&data, &["similar", "12345"]);
+    assert_eq!(unknown_id.status.code(), Some(4), "{}", stderr(&unknown_id));
+    assert!(stderr(&unknown_id).contains("12345"));
+    let unknown_path = motis_in(&data, &["similar", "/nonexistent/photo.jpg"]);
+    assert_eq!(unknown_path.status.code(), Some(4), "{}", stderr(&unknown_path));
+    assert!(stderr(&unknown_path).contains("/nonexistent/photo.jpg"));
+}
+
+#[test]
+fn a_second_index_run_on_the_same_data_folder_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
+    gallery(&photos, 0);
+    std::fs::create_dir_all(&data).unwrap();
+    let held = std::fs::File::create(data.join("indexing.lock")).unwrap();
+    held.lock().unwrap();
+    let output = motis_in(&data, &["index", photos.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("another motis is indexing"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// `kill -9` at moments spread over a run (scan, previews, encoding, index saves) never
+/// leaves a catalog and an index that disagree, and the next run finishes the job.
+#[test]
+fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
+    gallery(&photos, 4);
+    let total = 50;
+    let kill_points = [
+        "indexing",
+        "previews",
+        "encoding 1",
+        "encoding 2",
+        "encoding 3",
+        "encoding 4",
+    ];
+    for (round, after) in kill_points.iter().enumerate() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_motis"))
+            .args(["--data-dir", data.to_str().unwrap(), "index", photos.to_str().unwrap()])
+            .args(["--save-interval", "0"])
+            .current_dir(repo())
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        for line in lines {
+            if line.unwrap().starts_with(after) {
+                break;
+            }
+        }
+        // Spread the kills further with a short, round-dependent pause.
+        std::thread::sleep(std::time::Duration::from_millis(15 * round as u64));
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let status = json(&motis_in(&data, &["status", "--json"]));
+        eprintln!("killed after {after:?}: {status}");
+        assert_eq!(
+            status["searchable"], status["encoded"],
+            "after a kill at {after:?}: the index and the catalog disagree: {status}"
+        );
+    }
+    let finished = json(&motis_in(&data, &["index", "--json"]));
+    assert_eq!(finished["photos"], total, "{finished}");
+    assert_eq!(finished["searchable"], total, "{finished}");
+    let status = json(&motis_in(&data, &["status", "--json"]));
+    assert_eq!(
+        (status["encoded"].as_u64(), status["searchable"].as_u64()),
+        (Some(50), Some(50))
+    );
+    let (name, caption) = &captions()[2];
+    let found = json(&motis_in(&data, &["search", caption, "-k", "1", "--json"]));
+    assert!(
+        found[0]["path"].as_str().unwrap().ends_with(&format!("/{name}")),
+        "{found}"
+    );
+}
+
+/// As a normal user (root reads everything, so as root the test drops to `nobody`): a
+/// photo without read permission is a failure naming it, and the rest is indexed.
+#[test]
+fn a_photo_without_read_permission_is_a_failure_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (photos, data) = (root.join("photos"), root.join("data"));
+    gallery(&photos, 0);
+    let secret = photos.join("secret.jpg");
+    std::fs::copy(repo().join("tests/fixtures/images/landscape.jpg"), &secret).unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::create_dir(&data).unwrap();
+
+    // /proc/self belongs to the effective user of this process.
+    let as_root = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0;
+    let mut command = if as_root {
+        // Run a world-readable copy of the program and its files as `nobody`.
+        let bin = root.join("motis");
+        std::fs::copy(env!("CARGO_BIN_EXE_motis"), &bin).unwrap();
+        let runtime = root.join("libonnxruntime.so.1.31.1");
+        std::fs::copy(repo().join(".ort/lib/libonnxruntime.so.1.31.1"), &runtime).unwrap();
+        let models = root.join("models");
+        copy_tree(&repo().join("models"), &models);
+        std::process::Command::new("chown")
+            .args(["-R", "65534:65534", data.to_str().unwrap()])
+            .status()
+            .unwrap();
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(&bin)
+            .args(["--models-dir", models.to_str().unwrap()])
+            .env("ORT_DYLIB_PATH", &runtime);
+        command
+    } else {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_motis"));
+        command.current_dir(repo());
+        command
+    };
+    let output = command
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "index",
+            photos.to_str().unwrap(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let log = stderr(&output);
+    let line = log
+        .lines()
+        .find(|l| l.contains("secret.jpg"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(line.contains("Permission denied"), "{line}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        (summary["searchable"].as_u64(), summary["failed"].as_u64()),
+        (Some(10), Some(1))
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
