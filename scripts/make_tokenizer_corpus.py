@@ -50,6 +50,17 @@ SPECIAL = [
     "e\u0301", "\u00e9", "a\u200bb", "\x1c\x1d\x1e\x1f", "x\xa0y", "<b>html</b>", "https://example.com/path?q=1",
     "UPPER lower MiXeD", "  leading and trailing  ", "many     spaces     here",
 ]
+# What ftfy.fix_text repairs before open_clip tokenizes: entities decoded until stable
+# (not when the text has a "<"), terminal escapes, mojibake, C1 controls, ligatures,
+# widths, curly quotes, control characters; per line.
+REPAIRS = [
+    "&amp;amp;amp;", "<b>&amp;amp;amp;</b>", "&EACUTE; &NTILDE;", "&Eacute;cole", "x &lt;b&gt; &amp;amp;amp;",
+    "&eacute café", "&#128512", "&AMP;&amp;", "\x1b[31mred\x1b[0m text", "\x1b[1;32mgreen", "\x1b[ not an escape",
+    "\x93smart\x94 quotes", "\x80 price", "\x81\x8d\x8f", "ＡＢＣ　１２３", "ﾊﾝｶｸ katakana", "ﬃ ﬄ ﬀ", "Ĳssel",
+    "‚low‛ „quotes‟", "ʼokina", "zero\ufeffwidth", "\u206aformat", "soft\u00adhyphen", "ligature ﬅ",
+    "Ã©tÃ© Ã  la plage", "The Â£5 ticket", "first line\nsecond: cafÃ©", "cafÃ© ☕", "Ã", "naïve and cafÃ©",
+    "â€”dashâ€”", "ðŸ˜€ smile", "bell\x07 and del\x7f", "vertical\x0btab", "Ｈｅｌｌｏ，ｗｏｒｌｄ！",
+]
 
 
 def long_strings(rng: random.Random):
@@ -59,7 +70,7 @@ def long_strings(rng: random.Random):
 
 def main() -> None:
     rng = random.Random("tokenizer-corpus")
-    texts = list(SPECIAL) + list(QUERIES)
+    texts = list(SPECIAL) + list(REPAIRS) + list(QUERIES)
     texts += [q.upper() for q in QUERIES] + [f"a photo of {q}" for q in QUERIES]
     texts += long_strings(rng)
     while len(texts) < 1200:

@@ -1,60 +1,61 @@
-"""Search a folder of photos by text with a model folder, in Python with onnxruntime.
+"""Search a rendered demo gallery with the `motis` command and show each answer with a
+caption of what the photo really shows, so that the answers can be checked by eye.
 
-    python -m demo_world.search --photos build/demo-world/demo/images "two red stars" ...
+    python -m demo_world.search --motis target/release/motis --data-dir DIR \
+        --photos build/demo-world/demo/images [--examples N] "two red stars" ...
 
-A reference of the engine's search path for checking a model end to end; the `motis`
-CLI is the product. When the folder comes from the renderer, each answer is printed with
-another caption of what it really shows, so the answers can be checked by eye, and
-`--examples N` searches for captions of N of its photos and says where each one ranks.
+The gallery must be indexed in DIR first (`motis --data-dir DIR index PHOTOS`).
+`--examples N` also searches for captions of N of its photos and says where each one
+ranks: queries whose right answer is known.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 from pathlib import Path
 
-from .onnx_model import MODELS, OnnxModel
 
-EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+def motis_search(motis: Path, data_dir: Path, query: str, k: int) -> list[dict]:
+    out = subprocess.run(
+        [str(motis), "--data-dir", str(data_dir), "search", query, "-k", str(k), "--json"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=MODELS / "motis-demo")
+    parser.add_argument("--motis", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--photos", type=Path, required=True)
-    parser.add_argument("-k", type=int, default=5)
+    parser.add_argument("-k", type=int, default=3)
     parser.add_argument(
         "--examples", type=int, default=0, metavar="N",
-        help="also search for captions of N photos of a rendered gallery, and say where each photo ranks",
+        help="also search for captions of N photos of the gallery, and say where each photo ranks",
     )
     parser.add_argument("queries", nargs="*")
     args = parser.parse_args()
-    model = OnnxModel(args.model)
-    paths = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in EXTENSIONS)
-    truth = {}
-    captions = args.photos.parent / "captions.json"
-    if captions.is_file():
-        truth = {e["filename"]: e["sentences"] for e in json.loads(captions.read_text())["images"]}
-    # A caption of every (len/N)-th photo that is in the gallery: a query whose answer is known.
-    described = [p.name for p in paths if p.name in truth][:: max(1, len(paths) // max(1, args.examples))][: args.examples]
+    captions = json.loads((args.photos.parent / "captions.json").read_text())["images"]
+    truth = {e["filename"]: e["sentences"] for e in captions}
+    names = sorted(truth)
+    described = names[:: max(1, len(names) // max(1, args.examples))][: args.examples]
     queries = [(q, None) for q in args.queries] + [(truth[name][0]["raw"], name) for name in described]
     if not queries:
-        parser.error("give queries, or --examples N with a rendered gallery")
-    images = model.encode_images(paths)
-    print(f"{len(paths)} photos in {args.photos}, model {model.manifest['id']}")
+        parser.error("give queries, or --examples N")
     found = 0
-    for (query, wanted), text in zip(queries, model.encode_texts([q for q, _ in queries])):
+    for query, wanted in queries:
         print(f'\n"{query}"' + (f"  (a caption of {wanted})" if wanted else ""))
-        scores = images @ text
-        ranking = scores.argsort()[::-1]
-        for i in ranking[: args.k]:
-            shows = f"  shows: {truth[paths[i].name][1]['raw']}" if paths[i].name in truth else ""
-            print(f"  {scores[i]:.3f}  {paths[i].name}{shows}")
+        ranking = motis_search(args.motis, args.data_dir, query, len(names) if wanted else args.k)
+        for hit in ranking[: args.k]:
+            name = Path(hit["path"]).name
+            shows = f"  shows: {truth[name][1]['raw']}" if name in truth else ""
+            print(f"  {hit['score']:.3f}  {name}{shows}")
         if wanted:
-            rank = [paths[i].name for i in ranking].index(wanted) + 1
+            rank = [Path(hit["path"]).name for hit in ranking].index(wanted) + 1
             found += rank == 1
-            print(f"  -> {wanted} ranks {rank} of {len(paths)}")
+            print(f"  -> {wanted} ranks {rank} of {len(ranking)}")
     if described:
         print(f"\n{found} of {len(described)} example captions found their own photo first")
 

@@ -50,18 +50,310 @@ impl ClipTokenizer {
     }
 }
 
-/// open_clip's clean-up before BPE: Unicode NFC (the part of ftfy's `fix_text` that
-/// applies to ordinary text), HTML entities decoded twice as `html.unescape` does,
-/// whitespace collapsed as Python's `str.split()` does, lower case.
+/// open_clip's clean-up before BPE: ftfy's `fix_text` (see [`repair`]), HTML entities
+/// decoded twice as `html.unescape` does, whitespace collapsed as Python's `str.split()`
+/// does, lower case.
 fn clean(text: &str) -> String {
-    let composed: String = text.nfc().collect();
-    let unescaped = html_unescape(&html_unescape(&composed));
+    let repaired = repair(text);
+    let unescaped = html_unescape(&html_unescape(&repaired));
     unescaped
         .split(is_python_space)
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// The repairs ftfy's `fix_text` (6.x, default settings) makes that change CLIP's token
+/// ids, reproduced from its documented behaviour: per line and until nothing changes,
+/// HTML entities decoded (only when the text has no `<`), terminal colour codes removed,
+/// mojibake (UTF-8 read as Windows-1252) decoded, C1 controls read as Windows-1252,
+/// Latin ligatures split, fullwidth forms narrowed, curly quotes straightened, control
+/// characters removed, NFC. Line-break repairs are left out: every line break is
+/// whitespace to the clean-up after. Where ftfy weighs a "badness" score to decide that
+/// a line is mojibake, a line counts as mojibake here when it holds a complete UTF-8
+/// sequence mis-read as Windows-1252; the two agree on the whole parity corpus.
+fn repair(text: &str) -> String {
+    let unescape = !text.contains('<');
+    text.split_inclusive('\n')
+        .map(|line| {
+            let mut line = line.to_owned();
+            loop {
+                let mut fixed = if unescape { ftfy_unescape(&line) } else { line.clone() };
+                fixed = remove_terminal_escapes(&fixed);
+                fixed = decode_mojibake(&fixed).unwrap_or(fixed);
+                fixed = fixed
+                    .chars()
+                    .map(fix_c1_control)
+                    .flat_map(split_ligature)
+                    .map(narrow_width)
+                    .map(uncurl_quote)
+                    .filter(|&c| !is_removed_control(c))
+                    .collect::<String>()
+                    .nfc()
+                    .collect();
+                if fixed == line {
+                    return line;
+                }
+                line = fixed;
+            }
+        })
+        .collect()
+}
+
+/// ftfy's entity decoding: only references closed by `;`, and an upper-case name that
+/// HTML does not define stands for its lower-case entity in upper case (`&EACUTE;` → É).
+fn ftfy_unescape(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let body = after.strip_prefix('#').unwrap_or(after);
+        let name_length = body.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        let closed = (1..=24).contains(&name_length) && body[name_length..].starts_with(';');
+        let length = after.len() - body.len() + name_length + 1;
+        let replacement = closed.then(|| {
+            let reference_text = &after[..length];
+            if let Some(value) = entities().named.get(reference_text) {
+                return Some(value.clone());
+            }
+            if after.starts_with('#') {
+                return reference(reference_text).map(|(_, value)| value);
+            }
+            let name = &reference_text[..reference_text.len() - 1];
+            if name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+                let lower = format!("{};", name.to_ascii_lowercase());
+                return entities().named.get(&lower).map(|v| v.to_uppercase());
+            }
+            None
+        });
+        match replacement.flatten() {
+            Some(value) => {
+                out.push_str(&value);
+                rest = &after[length..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// ANSI terminal escapes (`ESC [ digits/semicolons letter`), as left in copied logs.
+fn remove_terminal_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\x1b[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let parameters = after.bytes().take_while(|b| b.is_ascii_digit() || *b == b';').count();
+        match after.as_bytes().get(parameters) {
+            Some(b) if b.is_ascii_alphabetic() => rest = &after[parameters + 1..],
+            _ => {
+                out.push_str(&rest[at..at + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The characters Windows-1252 puts at bytes 0x80–0x9F (five bytes are undefined).
+const WINDOWS_1252_HIGH: [Option<char>; 32] = [
+    Some('€'),
+    None,
+    Some('‚'),
+    Some('ƒ'),
+    Some('„'),
+    Some('…'),
+    Some('†'),
+    Some('‡'),
+    Some('ˆ'),
+    Some('‰'),
+    Some('Š'),
+    Some('‹'),
+    Some('Œ'),
+    None,
+    Some('Ž'),
+    None,
+    None,
+    Some('‘'),
+    Some('’'),
+    Some('“'),
+    Some('”'),
+    Some('•'),
+    Some('–'),
+    Some('—'),
+    Some('˜'),
+    Some('™'),
+    Some('š'),
+    Some('›'),
+    Some('œ'),
+    None,
+    Some('ž'),
+    Some('Ÿ'),
+];
+
+/// The byte a character has in "sloppy" Windows-1252: Latin-1 for U+0000–U+00FF
+/// (C1 controls included), Windows-1252's own characters for 0x80–0x9F.
+fn sloppy_windows_1252_byte(c: char) -> Option<u8> {
+    match u32::from(c) {
+        code @ 0..=0xFF => Some(code as u8),
+        _ => WINDOWS_1252_HIGH
+            .iter()
+            .position(|&w| w == Some(c))
+            .map(|i| 0x80 + i as u8),
+    }
+}
+
+/// UTF-8 mis-read as Windows-1252 ("cafÃ©", "donâ€™t") decoded back, wherever it
+/// occurs in the line: a lead character (Â–ô) followed by the continuation characters
+/// its UTF-8 byte needs, together valid UTF-8, becomes the one character it stood for.
+/// Latin-1 text is left alone: its letters are not followed by continuation bytes.
+fn decode_mojibake(line: &str) -> Option<String> {
+    if line.is_ascii() {
+        return None;
+    }
+    let decoded = decode_utf8_sequences(line)?;
+    // A line with mojibake may also have lost its 0xA0 bytes to plain spaces ("Ã " for
+    // "à"); put them back and decode again. Only then: "IRMÃ E" is Portuguese.
+    Some(decode_utf8_sequences(&restore_byte_a0(line)).unwrap_or(decoded))
+}
+
+/// Spaces that stand for byte 0xA0 after a lead byte: "Ã " before a word is "à ";
+/// elsewhere the space itself was the 0xA0.
+fn restore_byte_a0(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        if !"ÂÃÅÎÐÙ".contains(c) || !rest.starts_with(' ') {
+            out.push(c);
+            continue;
+        }
+        let after = &rest[1..];
+        let a_grave_word = c == 'Ã'
+            && ![" ", "quele", "quela", "quilo", "s "]
+                .iter()
+                .any(|w| after.starts_with(w));
+        out.push(c);
+        out.push('\u{A0}');
+        if !a_grave_word {
+            rest = after;
+        }
+    }
+    out
+}
+
+fn decode_utf8_sequences(line: &str) -> Option<String> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let continuation = match u32::from(chars[i]) {
+            0xC2..=0xDF => 1,
+            0xE0..=0xEF => 2,
+            0xF0..=0xF4 => 3,
+            _ => 0,
+        };
+        let decoded = (continuation > 0 && i + continuation < chars.len())
+            .then(|| {
+                let bytes: Option<Vec<u8>> = chars[i..=i + continuation]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &c)| sloppy_windows_1252_byte(c).filter(|b| k == 0 || (0x80..=0xBF).contains(b)))
+                    .collect();
+                String::from_utf8(bytes?).ok()
+            })
+            .flatten();
+        match decoded {
+            Some(text) => {
+                out.push_str(&text);
+                i += continuation + 1;
+                changed = true;
+            }
+            None => {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+    }
+    changed.then_some(out)
+}
+
+/// A C1 control character left in text is almost always a Windows-1252 byte decoded as
+/// Latin-1.
+fn fix_c1_control(c: char) -> char {
+    match u32::from(c) {
+        code @ 0x80..=0x9F => WINDOWS_1252_HIGH[(code - 0x80) as usize].unwrap_or(c),
+        _ => c,
+    }
+}
+
+fn split_ligature(c: char) -> impl Iterator<Item = char> {
+    let replacement = match c {
+        'Ĳ' => "IJ",
+        'ĳ' => "ij",
+        'ŉ' => "ʼn",
+        'Ǆ' => "DŽ",
+        'ǅ' => "Dž",
+        'ǆ' => "dž",
+        'Ǉ' => "LJ",
+        'ǈ' => "Lj",
+        'ǉ' => "lj",
+        'Ǌ' => "NJ",
+        'ǋ' => "Nj",
+        'ǌ' => "nj",
+        'Ǳ' => "DZ",
+        'ǲ' => "Dz",
+        'ǳ' => "dz",
+        'ﬀ' => "ff",
+        'ﬁ' => "fi",
+        'ﬂ' => "fl",
+        'ﬃ' => "ffi",
+        'ﬄ' => "ffl",
+        'ﬅ' => "ſt",
+        'ﬆ' => "st",
+        _ => "",
+    };
+    let keep = replacement.is_empty().then_some(c);
+    replacement.chars().chain(keep)
+}
+
+/// Fullwidth and halfwidth forms (and the ideographic space) to their usual width.
+fn narrow_width(c: char) -> char {
+    if c == '\u{3000}' || ('\u{FF01}'..='\u{FFEE}').contains(&c) {
+        let mut normal = std::iter::once(c).nfkc();
+        if let (Some(single), None) = (normal.next(), normal.next()) {
+            return single;
+        }
+    }
+    c
+}
+
+fn uncurl_quote(c: char) -> char {
+    match c {
+        '\u{2BC}' | '\u{2018}'..='\u{201B}' => '\'',
+        '\u{201C}'..='\u{201F}' => '"',
+        _ => c,
+    }
+}
+
+/// Control and format characters ftfy drops (tabs, line breaks and form feeds stay).
+fn is_removed_control(c: char) -> bool {
+    matches!(
+        c,
+        '\0'..='\x08' | '\x0b' | '\x0e'..='\x1f' | '\x7f' | '\u{206A}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFC}'
+    )
 }
 
 /// Python's `str.isspace`: Unicode White_Space plus the four ASCII information
