@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use motis_embed::{ImageEncoder, Model, Runtime, TextEncoder};
-use motis_media::{Preprocessor, decode_upright};
+use motis_media::{Preprocessor, decode_upright, decode_upright_reduced};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -69,6 +69,20 @@ fn centre_cropped_image_embeddings_equal_open_clip() {
     }
     println!("worst image cosine to open_clip: {:.6} ({})", worst.0, worst.1);
     assert!(worst.0 >= 0.9999, "{} has cosine {} to open_clip", worst.1, worst.0);
+
+    // The indexing pipeline's fast path: the large JPEG decoded at 1/8 scale.
+    let path = repo().join("tests/fixtures/images/large.jpg");
+    let reduced = decode_upright_reduced(&path, model.input.min_decode_side()).unwrap().image;
+    assert!(reduced.width() <= 2592 / 8, "{:?}", reduced.dimensions());
+    let mut pixels = vec![0.0; model.input.len()];
+    preprocessor.write_input(&reduced, &mut pixels).unwrap();
+    let similarity = cosine(&encoder.encode(&pixels).unwrap()[0], &vector(&reference()["images"]["large.jpg"]));
+    println!(
+        "reduced decoding ({}×{}) against open_clip's full-resolution path: cosine {similarity:.6}",
+        reduced.width(),
+        reduced.height()
+    );
+    assert!(similarity >= 0.995, "cosine {similarity}");
 }
 
 #[test]

@@ -172,8 +172,8 @@ fn reduced_jpeg_decoding_keeps_the_embedding() {
     let mut embedder = ImageEmbedder::new(&model);
     let path = repo().join("tests/fixtures/images/large.jpg");
     let exact = embedder.embed(&decode_upright(&path).unwrap());
-    // Twice the model's input side: enough detail for a bicubic shrink, an eighth of the pixels to decode.
-    let reduced_image = decode_upright_reduced(&path, 2 * model.input.height).unwrap().image;
+    // The side the indexing pipeline decodes at.
+    let reduced_image = decode_upright_reduced(&path, model.input.min_decode_side()).unwrap().image;
     assert!(
         reduced_image.width() < 2592 / 2,
         "the reduced path must actually reduce: {:?}",

@@ -298,6 +298,15 @@ impl InputSpec {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The shortest side a photo needs when decoded for this input with
+    /// [`decode_upright_reduced`]: the input's longer side, so that the bicubic resize
+    /// that follows never enlarges. A 12-megapixel JPEG for a 224-pixel input is then
+    /// decoded at 1/8 scale, whose 8 × 8 averaging already removes what the resize would
+    /// (the fast path's embedding matches the exact one: see the embed tests).
+    pub fn min_decode_side(&self) -> u32 {
+        self.width.max(self.height)
+    }
 }
 
 /// Writes model inputs for one spec, reusing its buffers between images.
