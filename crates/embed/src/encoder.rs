@@ -25,6 +25,8 @@ fn open_session(runtime: &Runtime, path: &Path, threads: usize) -> Result<Sessio
         .map_err(|e| session_error(e.into()))?
         .with_intra_threads(threads)
         .map_err(|e| session_error(e.into()))?
+        .with_intra_op_spinning(false)
+        .map_err(|e| session_error(e.into()))?
         .commit_from_file(path)
         .map_err(session_error)
 }

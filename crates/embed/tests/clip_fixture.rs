@@ -72,11 +72,16 @@ fn centre_cropped_image_embeddings_equal_open_clip() {
 
     // The indexing pipeline's fast path: the large JPEG decoded at 1/8 scale.
     let path = repo().join("tests/fixtures/images/large.jpg");
-    let reduced = decode_upright_reduced(&path, model.input.min_decode_side()).unwrap().image;
+    let reduced = decode_upright_reduced(&path, model.input.min_decode_side())
+        .unwrap()
+        .image;
     assert!(reduced.width() <= 2592 / 8, "{:?}", reduced.dimensions());
     let mut pixels = vec![0.0; model.input.len()];
     preprocessor.write_input(&reduced, &mut pixels).unwrap();
-    let similarity = cosine(&encoder.encode(&pixels).unwrap()[0], &vector(&reference()["images"]["large.jpg"]));
+    let similarity = cosine(
+        &encoder.encode(&pixels).unwrap()[0],
+        &vector(&reference()["images"]["large.jpg"]),
+    );
     println!(
         "reduced decoding ({}×{}) against open_clip's full-resolution path: cosine {similarity:.6}",
         reduced.width(),

@@ -173,7 +173,9 @@ fn reduced_jpeg_decoding_keeps_the_embedding() {
     let path = repo().join("tests/fixtures/images/large.jpg");
     let exact = embedder.embed(&decode_upright(&path).unwrap());
     // The side the indexing pipeline decodes at.
-    let reduced_image = decode_upright_reduced(&path, model.input.min_decode_side()).unwrap().image;
+    let reduced_image = decode_upright_reduced(&path, model.input.min_decode_side())
+        .unwrap()
+        .image;
     assert!(
         reduced_image.width() < 2592 / 2,
         "the reduced path must actually reduce: {:?}",

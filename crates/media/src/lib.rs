@@ -21,8 +21,6 @@ pub enum MediaError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: cannot decode: {source}")]
     Decode { path: PathBuf, source: image::ImageError },
-    #[error("{path}: cannot decode: {source}")]
-    Jpeg { path: PathBuf, source: jpeg_decoder::Error },
     #[error("{path}: the file is truncated: its image data ends early")]
     Truncated { path: PathBuf },
     #[error("{path}: {width}×{height} pixels is more than motis decodes ({MAX_PIXELS} at most)")]
@@ -82,7 +80,7 @@ pub fn decode_upright(path: &Path) -> Result<RgbImage, MediaError> {
 }
 
 /// Like [`decode_upright`], but a large JPEG is decoded at a reduced scale (1/2, 1/4 or
-/// 1/8, in the DCT domain, which skips most of the decoding work) as long as its shorter
+/// 1/8, in the DCT domain by libjpeg-turbo, which skips most of the work) as long as its shorter
 /// side stays at least `min_short_side`. For photos that only feed a model input or a
 /// preview far smaller than themselves.
 pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<Decoded, MediaError> {
@@ -90,53 +88,51 @@ pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<Decode
         path: path.to_owned(),
         source,
     })?;
-    if image::guess_format(&bytes).ok() != Some(ImageFormat::Jpeg) || !jpeg_is_complete(&bytes) {
-        return decode_bytes(path, &bytes);
+    if image::guess_format(&bytes).ok() == Some(ImageFormat::Jpeg)
+        && jpeg_is_complete(&bytes)
+        && let Some((image, size)) = decode_jpeg_scaled(&bytes, min_short_side)
+    {
+        let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes.as_slice()))
+            .and_then(|mut d| d.orientation())
+            .map_err(|source| MediaError::Decode {
+                path: path.to_owned(),
+                source,
+            })?;
+        return Ok(Decoded::new(DynamicImage::ImageRgb8(image), size, orientation));
     }
-    let jpeg_error = |source| MediaError::Jpeg {
-        path: path.to_owned(),
-        source,
-    };
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes.as_slice()));
-    decoder.read_info().map_err(jpeg_error)?;
-    let info = decoder.info().expect("read_info succeeded");
-    let (width, height) = (u32::from(info.width), u32::from(info.height));
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(MediaError::TooLarge {
-            path: path.to_owned(),
-            width,
-            height,
-        });
+    decode_bytes(path, &bytes)
+}
+
+/// A JPEG decoded by libjpeg-turbo at the smallest DCT scale that keeps its shorter side
+/// at least `min_short_side`, with its full size. `None` when it cannot be scaled down,
+/// is not YCbCr, RGB or grayscale (CMYK), claims more than [`MAX_PIXELS`], or
+/// libjpeg-turbo cannot read it: the exact path then decodes it or names the problem.
+fn decode_jpeg_scaled(bytes: &[u8], min_short_side: u32) -> Option<(RgbImage, (u32, u32))> {
+    let mut decompressor = turbojpeg::Decompressor::new().ok()?;
+    let header = decompressor.read_header(bytes).ok()?;
+    let (width, height) = (u32::try_from(header.width).ok()?, u32::try_from(header.height).ok()?);
+    let colour = matches!(
+        header.colorspace,
+        turbojpeg::Colorspace::YCbCr | turbojpeg::Colorspace::RGB | turbojpeg::Colorspace::Gray
+    );
+    if !colour || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return None;
     }
-    let factor = [8, 4, 2].into_iter().find(|f| width.min(height) / f >= min_short_side);
-    let (Some(factor), jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8) = (factor, info.pixel_format)
-    else {
-        // Small enough already, or CMYK and 16-bit JPEGs: the exact path converts those.
-        return decode_bytes(path, &bytes);
+    let factor = [8, 4, 2]
+        .into_iter()
+        .find(|f| width.min(height) / f >= min_short_side)?;
+    // Asked for an output this size, libjpeg-turbo picks the matching DCT scaling factor.
+    let (scaled_width, scaled_height) = (width.div_ceil(factor), height.div_ceil(factor));
+    let mut image = RgbImage::new(scaled_width, scaled_height);
+    let output = turbojpeg::Image {
+        pixels: image.as_mut(),
+        width: scaled_width as usize,
+        pitch: 3 * scaled_width as usize,
+        height: scaled_height as usize,
+        format: turbojpeg::PixelFormat::RGB,
     };
-    let requested = |side: u32| side.div_ceil(factor) as u16;
-    let (scaled_width, scaled_height) = decoder.scale(requested(width), requested(height)).map_err(jpeg_error)?;
-    let pixels = decoder.decode().map_err(jpeg_error)?;
-    let (scaled_width, scaled_height) = (u32::from(scaled_width), u32::from(scaled_height));
-    let rgb = if info.pixel_format == jpeg_decoder::PixelFormat::L8 {
-        pixels.iter().flat_map(|&v| [v, v, v]).collect()
-    } else {
-        pixels
-    };
-    let image =
-        RgbImage::from_raw(scaled_width, scaled_height, rgb).expect("the decoder returns width × height pixels");
-    let decode = |source| MediaError::Decode {
-        path: path.to_owned(),
-        source,
-    };
-    let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes.as_slice()))
-        .and_then(|mut d| d.orientation())
-        .map_err(decode)?;
-    Ok(Decoded::new(
-        DynamicImage::ImageRgb8(image),
-        (width, height),
-        orientation,
-    ))
+    decompressor.decompress(bytes, output).ok()?;
+    Some((image, (width, height)))
 }
 
 fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<Decoded, MediaError> {
