@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use motis_engine::{IndexEvent, Phase};
 
 pub struct Reporter {
@@ -56,18 +56,19 @@ impl Reporter {
                 failed,
             } => {
                 if state.phase != Some(*phase) {
-                    if let Some(bar) = state.bar.take() {
-                        bar.finish();
-                    }
+                    finish(state.bar.take());
                     state.phase = Some(*phase);
                     state.reported_tenth = 0;
                     if self.terminal {
                         let bar = ProgressBar::with_draw_target(Some(*total as u64), ProgressDrawTarget::stderr());
                         bar.set_style(
                             ProgressStyle::with_template(
-                                "{prefix:>9} [{bar:32}] {pos}/{len} {per_sec:>10} {eta:>4} left {msg}",
+                                "{prefix:>9} [{bar:32}] {pos}/{len} {rate:>9} {eta:>4} left {msg}",
                             )
                             .expect("a valid template")
+                            .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                                let _ = write!(out, "{:.1}/s", state.per_sec());
+                            })
                             .progress_chars("=> "),
                         );
                         bar.set_prefix(phase_name(*phase));
@@ -110,13 +111,19 @@ impl Reporter {
                 }
             }
             IndexEvent::Finished(_) | IndexEvent::Cancelled(_) => {
-                if let Some(bar) = state.bar.take() {
-                    bar.finish();
-                }
+                finish(state.bar.take());
                 if matches!(event, IndexEvent::Cancelled(_)) {
                     eprintln!("cancelled: what was done so far is saved; run motis index again to go on");
                 }
             }
         }
+    }
+}
+
+/// Leave a finished phase's bar on its own line.
+fn finish(bar: Option<ProgressBar>) {
+    if let Some(bar) = bar {
+        bar.finish();
+        eprintln!();
     }
 }

@@ -253,24 +253,30 @@ fn a_second_index_run_on_the_same_data_folder_exits_5() {
     );
 }
 
-/// `kill -9` at moments spread over a run (scan, previews, encoding, index saves) never
-/// leaves a catalog and an index that disagree, and the next run finishes the job.
+/// `kill -9` at moments spread over a run (scan, previews, encoding, index saves after
+/// every batch) never leaves a catalog and an index that disagree, and the next run
+/// finishes the job.
 #[test]
 fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
+    let photos = dir.path().join("photos");
     gallery(&photos, 4);
     let total = 50;
-    let kill_points = [
-        "indexing",
-        "previews",
-        "encoding 1",
-        "encoding 2",
-        "encoding 3",
-        "encoding 4",
+    // Each moment: kill once the run prints a line starting with this, after a pause.
+    let moments = [
+        ("indexing", 0),
+        ("previews", 0),
+        ("previews", 20),
+        ("encoding", 0),
+        ("encoding", 3),
+        ("encoding", 10),
+        ("encoding 2", 0),
+        ("encoding 3", 5),
     ];
-    for (round, after) in kill_points.iter().enumerate() {
+    let mut interrupted = 0;
+    for (round, (after, pause)) in moments.into_iter().enumerate() {
+        let data = dir.path().join(format!("data-{round}"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_motis"))
             .args(["--data-dir", data.to_str().unwrap(), "index", photos.to_str().unwrap()])
             .args(["--save-interval", "0"])
@@ -285,31 +291,35 @@ fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
                 break;
             }
         }
-        // Spread the kills further with a short, round-dependent pause.
-        std::thread::sleep(std::time::Duration::from_millis(15 * round as u64));
+        std::thread::sleep(std::time::Duration::from_millis(pause));
         child.kill().unwrap();
         child.wait().unwrap();
 
         let status = json(&motis_in(&data, &["status", "--json"]));
-        eprintln!("killed after {after:?}: {status}");
+        println!("killed after {after:?} + {pause} ms: {status}");
         assert_eq!(
             status["searchable"], status["encoded"],
             "after a kill at {after:?}: the index and the catalog disagree: {status}"
         );
+        interrupted += usize::from(status["encoded"].as_u64().unwrap() < total);
+        let finished = json(&motis_in(&data, &["index", photos.to_str().unwrap(), "--json"]));
+        assert_eq!(
+            (finished["photos"].as_u64(), finished["searchable"].as_u64()),
+            (Some(50), Some(50))
+        );
+        let status = json(&motis_in(&data, &["status", "--json"]));
+        assert_eq!(
+            (status["encoded"].as_u64(), status["searchable"].as_u64()),
+            (Some(50), Some(50))
+        );
+        let (name, caption) = &captions()[round % 10];
+        let found = json(&motis_in(&data, &["search", caption, "-k", "1", "--json"]));
+        // The photo or one of its variants (a repainted corner does not change what it shows).
+        assert!(found[0]["path"].as_str().unwrap().ends_with(name.as_str()), "{found}");
     }
-    let finished = json(&motis_in(&data, &["index", "--json"]));
-    assert_eq!(finished["photos"], total, "{finished}");
-    assert_eq!(finished["searchable"], total, "{finished}");
-    let status = json(&motis_in(&data, &["status", "--json"]));
-    assert_eq!(
-        (status["encoded"].as_u64(), status["searchable"].as_u64()),
-        (Some(50), Some(50))
-    );
-    let (name, caption) = &captions()[2];
-    let found = json(&motis_in(&data, &["search", caption, "-k", "1", "--json"]));
     assert!(
-        found[0]["path"].as_str().unwrap().ends_with(&format!("/{name}")),
-        "{found}"
+        interrupted >= moments.len() / 2,
+        "most kills must land before the end of a run"
     );
 }
 
