@@ -62,25 +62,15 @@ enum Command {
     /// Photos matching a text, best first. `reset` (or an empty text) lists the gallery.
     Search {
         text: String,
-        /// How many results.
-        #[arg(short, default_value_t = 20)]
-        k: usize,
-        /// Compare with every photo instead of walking the index graph.
-        #[arg(long)]
-        exact: bool,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        results: ResultOptions,
     },
     /// Photos like a given one (a catalog id or a path).
     Similar {
         #[arg(value_name = "PHOTO|ID")]
         photo: String,
-        #[arg(short, default_value_t = 20)]
-        k: usize,
-        #[arg(long)]
-        exact: bool,
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        results: ResultOptions,
     },
     /// Counts of photos, previews, encoded and failed photos, and the index size.
     Status {
@@ -117,6 +107,28 @@ enum Command {
     /// Measure indexing throughput against the model alone, preview speed, query latency
     /// and peak memory, on DIR (default: a generated gallery).
     Bench(bench::BenchArgs),
+}
+
+#[derive(Args)]
+struct ResultOptions {
+    /// How many results.
+    #[arg(short, default_value_t = 20)]
+    k: usize,
+    /// Compare with every photo instead of walking the index graph.
+    #[arg(long)]
+    exact: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+impl ResultOptions {
+    fn mode(&self) -> SearchMode {
+        if self.exact {
+            SearchMode::Exact
+        } else {
+            SearchMode::Auto
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -237,19 +249,19 @@ fn run(cli: Cli) -> Result<()> {
             };
             index(&global, folders, options, json, &mut out)
         }
-        Command::Search { text, k, exact, json } => {
+        Command::Search { text, results } => {
             let engine = open_engine(&global)?;
-            let results = engine.search(&text, k, search_mode(exact))?;
-            print_results(&engine, results, json, &mut out)
+            let found = engine.search(&text, results.k, results.mode())?;
+            print_results(&engine, found, results.json, &mut out)
         }
-        Command::Similar { photo, k, exact, json } => {
+        Command::Similar { photo, results } => {
             let engine = open_engine(&global)?;
             let id = match photo.parse::<i64>() {
                 Ok(id) if !Path::new(&photo).exists() => id,
                 _ => engine.photo_id_by_path(Path::new(&photo))?,
             };
-            let results = engine.similar(id, k, search_mode(exact))?;
-            print_results(&engine, results, json, &mut out)
+            let found = engine.similar(id, results.k, results.mode())?;
+            print_results(&engine, found, results.json, &mut out)
         }
         Command::Status { json } => status(&open_engine(&global)?, json, &mut out),
         Command::Failed { json } => {
@@ -270,10 +282,6 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(args) => bench::run(&global, args, &mut out),
     }
-}
-
-fn search_mode(exact: bool) -> SearchMode {
-    if exact { SearchMode::Exact } else { SearchMode::Auto }
 }
 
 fn engine_config(global: &Global) -> Result<EngineConfig> {

@@ -104,46 +104,30 @@ fn repair(text: &str) -> String {
 /// ftfy's entity decoding: only references closed by `;`, and an upper-case name that
 /// HTML does not define stands for its lower-case entity in upper case (`&EACUTE;` → É).
 fn ftfy_unescape(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
+    replace_references(text, |after| {
         let body = after.strip_prefix('#').unwrap_or(after);
         let name_length = body.bytes().take_while(u8::is_ascii_alphanumeric).count();
-        let closed = (1..=24).contains(&name_length) && body[name_length..].starts_with(';');
-        let length = after.len() - body.len() + name_length + 1;
-        let replacement = closed.then(|| {
-            let reference_text = &after[..length];
-            if let Some(value) = entities().named.get(reference_text) {
-                return Some(value.clone());
-            }
-            if after.starts_with('#') {
-                return reference(reference_text).map(|(_, value)| value);
-            }
-            let name = &reference_text[..reference_text.len() - 1];
-            if name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
-                let lower = format!("{};", name.to_ascii_lowercase());
-                return entities().named.get(&lower).map(|v| v.to_uppercase());
-            }
-            None
-        });
-        match replacement.flatten() {
-            Some(value) => {
-                out.push_str(&value);
-                rest = &after[length..];
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
+        if !(1..=24).contains(&name_length) || !body[name_length..].starts_with(';') {
+            return None;
         }
-    }
-    out.push_str(rest);
-    out
+        let length = after.len() - body.len() + name_length + 1;
+        let reference_text = &after[..length];
+        let value = if let Some(value) = entities().named.get(reference_text) {
+            value.clone()
+        } else if after.starts_with('#') {
+            reference(reference_text)?.1
+        } else {
+            let name = &reference_text[..length - 1];
+            if !name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+                return None;
+            }
+            entities()
+                .named
+                .get(&format!("{};", name.to_ascii_lowercase()))?
+                .to_uppercase()
+        };
+        Some((length, value))
+    })
 }
 
 /// ANSI terminal escapes (`ESC [ digits/semicolons letter`), as left in copied logs.
@@ -390,6 +374,12 @@ fn entities() -> &'static Entities {
 /// Python's `html.unescape`: numeric and named character references, including named
 /// ones without their semicolon where HTML5 allows it.
 fn html_unescape(text: &str) -> String {
+    replace_references(text, reference)
+}
+
+/// Replace each `&` reference that `resolve` (given the text after the `&`) recognises,
+/// returning the length it takes after the `&` and its replacement.
+fn replace_references(text: &str, resolve: impl Fn(&str) -> Option<(usize, String)>) -> String {
     if !text.contains('&') {
         return text.to_owned();
     }
@@ -398,7 +388,7 @@ fn html_unescape(text: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
-        match reference(after) {
+        match resolve(after) {
             Some((length, replacement)) => {
                 out.push_str(&replacement);
                 rest = &after[length..];

@@ -87,6 +87,10 @@ fn photo_record(row: &rusqlite::Row) -> rusqlite::Result<PhotoRecord> {
     })
 }
 
+fn embedding_row(row: &rusqlite::Row) -> rusqlite::Result<(PhotoId, Vec<f32>)> {
+    Ok((row.get(0)?, bytes_vector(&row.get::<_, Vec<u8>>(1)?)))
+}
+
 fn vector_bytes(vector: &[f32]) -> Vec<u8> {
     vector.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
@@ -458,10 +462,18 @@ impl Catalog {
     }
 
     fn query_paths(&self, sql: &str, arguments: impl rusqlite::Params) -> Result<Vec<(PhotoId, PathBuf)>, EngineError> {
-        let mut statement = self.connection.prepare(sql).map_err(self.sqlite())?;
-        let rows = statement
-            .query_map(arguments, |r| Ok((r.get(0)?, bytes_path(r.get(1)?))))
-            .map_err(self.sqlite())?;
+        self.rows(sql, arguments, |r| Ok((r.get(0)?, bytes_path(r.get(1)?))))
+    }
+
+    /// Every row of a query, each turned into a value by `row`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        arguments: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, EngineError> {
+        let mut statement = self.connection.prepare_cached(sql).map_err(self.sqlite())?;
+        let rows = statement.query_map(arguments, row).map_err(self.sqlite())?;
         rows.collect::<Result<_, _>>().map_err(self.sqlite())
     }
 
@@ -518,37 +530,26 @@ impl Catalog {
 
     /// A page of the gallery: all photos, newest first.
     pub fn gallery(&self, offset: usize, limit: usize) -> Result<Vec<PhotoRecord>, EngineError> {
-        let mut statement = self
-            .connection
-            .prepare(&format!(
-                "SELECT {PHOTO_COLUMNS} FROM photos ORDER BY mtime_ns DESC, id DESC LIMIT ?1 OFFSET ?2"
-            ))
-            .map_err(self.sqlite())?;
-        let rows = statement
-            .query_map(
-                params![i64::try_from(limit).unwrap_or(i64::MAX), offset as i64],
-                photo_record,
-            )
-            .map_err(self.sqlite())?;
-        rows.collect::<Result<_, _>>().map_err(self.sqlite())
+        self.rows(
+            &format!("SELECT {PHOTO_COLUMNS} FROM photos ORDER BY mtime_ns DESC, id DESC LIMIT ?1 OFFSET ?2"),
+            params![i64::try_from(limit).unwrap_or(i64::MAX), offset as i64],
+            photo_record,
+        )
     }
 
     /// The photos whose last preview or encoding attempt failed, with the cause.
     pub fn failures(&self) -> Result<Vec<Failure>, EngineError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT id, path, last_error FROM photos WHERE last_error IS NOT NULL ORDER BY path")
-            .map_err(self.sqlite())?;
-        let rows = statement
-            .query_map([], |r| {
+        self.rows(
+            "SELECT id, path, last_error FROM photos WHERE last_error IS NOT NULL ORDER BY path",
+            [],
+            |r| {
                 Ok(Failure {
                     id: r.get(0)?,
                     path: bytes_path(r.get(1)?),
                     cause: r.get(2)?,
                 })
-            })
-            .map_err(self.sqlite())?;
-        rows.collect::<Result<_, _>>().map_err(self.sqlite())
+            },
+        )
     }
 
     pub fn counts(&self) -> Result<CatalogCounts, EngineError> {
@@ -559,15 +560,11 @@ impl Catalog {
                 .map_err(self.sqlite())?;
             Ok(n as usize)
         };
-        let mut statement = self
-            .connection
-            .prepare("SELECT model, COUNT(*) FROM embeddings GROUP BY model ORDER BY model")
-            .map_err(self.sqlite())?;
-        let encoded = statement
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)))
-            .map_err(self.sqlite())?
-            .collect::<Result<_, _>>()
-            .map_err(self.sqlite())?;
+        let encoded = self.rows(
+            "SELECT model, COUNT(*) FROM embeddings GROUP BY model ORDER BY model",
+            [],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)),
+        )?;
         Ok(CatalogCounts {
             folders: count("SELECT COUNT(*) FROM folders")?,
             photos: count("SELECT COUNT(*) FROM photos")?,
@@ -578,48 +575,34 @@ impl Catalog {
     }
 
     pub fn folders(&self) -> Result<Vec<PathBuf>, EngineError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT path FROM folders ORDER BY path")
-            .map_err(self.sqlite())?;
-        let rows = statement
-            .query_map([], |r| Ok(bytes_path(r.get(0)?)))
-            .map_err(self.sqlite())?;
-        rows.collect::<Result<_, _>>().map_err(self.sqlite())
+        self.rows("SELECT path FROM folders ORDER BY path", [], |r| {
+            Ok(bytes_path(r.get(0)?))
+        })
     }
 
     /// Embeddings of `model` that the saved index file does not hold yet.
     pub fn embeddings_not_in_index(&self, model: &str) -> Result<Vec<(PhotoId, Vec<f32>)>, EngineError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT photo_id, vector FROM embeddings WHERE model = ?1 AND in_index = 0")
-            .map_err(self.sqlite())?;
-        let rows = statement
-            .query_map([model], |r| Ok((r.get(0)?, bytes_vector(&r.get::<_, Vec<u8>>(1)?))))
-            .map_err(self.sqlite())?;
-        rows.collect::<Result<_, _>>().map_err(self.sqlite())
+        self.rows(
+            "SELECT photo_id, vector FROM embeddings WHERE model = ?1 AND in_index = 0",
+            [model],
+            embedding_row,
+        )
     }
 
     /// Every embedding of `model`: for rebuilding a lost index file.
     pub fn embeddings(&self, model: &str) -> Result<Vec<(PhotoId, Vec<f32>)>, EngineError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT photo_id, vector FROM embeddings WHERE model = ?1")
-            .map_err(self.sqlite())?;
-        let rows = statement
-            .query_map([model], |r| Ok((r.get(0)?, bytes_vector(&r.get::<_, Vec<u8>>(1)?))))
-            .map_err(self.sqlite())?;
-        rows.collect::<Result<_, _>>().map_err(self.sqlite())
+        self.rows(
+            "SELECT photo_id, vector FROM embeddings WHERE model = ?1",
+            [model],
+            embedding_row,
+        )
     }
 
     /// Ids the saved index of `model` may hold but must not answer with.
     pub fn index_tombstones(&self, model: &str) -> Result<Vec<PhotoId>, EngineError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT photo_id FROM index_tombstones WHERE model = ?1")
-            .map_err(self.sqlite())?;
-        let rows = statement.query_map([model], |r| r.get(0)).map_err(self.sqlite())?;
-        rows.collect::<Result<_, _>>().map_err(self.sqlite())
+        self.rows("SELECT photo_id FROM index_tombstones WHERE model = ?1", [model], |r| {
+            r.get(0)
+        })
     }
 
     /// After the index file of `model` was saved holding `inserted` and no longer

@@ -25,8 +25,8 @@ pub enum IndexEvent {
         #[serde(serialize_with = "lossy_paths")]
         folders: Vec<PathBuf>,
     },
-    /// `done` of `total` items of a phase; sent at most every tenth of a second and at
-    /// the end of each phase.
+    /// `done` of `total` items of a phase; sent at the start and end of each phase and
+    /// at most every `IndexOptions::progress_interval` between.
     Progress {
         phase: Phase,
         done: usize,

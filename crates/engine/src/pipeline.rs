@@ -33,6 +33,9 @@ pub struct IndexOptions {
     /// either way (the catalog has them); a shorter interval means less to fold in at
     /// the next start.
     pub save_interval: Duration,
+    /// The least time between two progress events of a phase (the last one of a phase
+    /// is always sent).
+    pub progress_interval: Duration,
 }
 
 impl Default for IndexOptions {
@@ -42,6 +45,7 @@ impl Default for IndexOptions {
             encoders: 1,
             batch_size: 16,
             save_interval: Duration::from_secs(30),
+            progress_interval: Duration::from_millis(100),
         }
     }
 }
@@ -62,23 +66,25 @@ fn blocking<T: Send + 'static>(
     async move { handle.await.map_err(|e| EngineError::Worker(e.to_string()))? }
 }
 
-/// Progress of one phase, sent at most every tenth of a second.
+/// Progress of one phase, sent at most every `interval`.
 struct Progress {
     phase: Phase,
     total: usize,
     done: usize,
     failed: usize,
+    interval: Duration,
     last_sent: Option<Instant>,
     sink: Sink,
 }
 
 impl Progress {
-    fn new(phase: Phase, total: usize, sink: &Sink) -> Progress {
+    fn new(phase: Phase, total: usize, interval: Duration, sink: &Sink) -> Progress {
         let mut progress = Progress {
             phase,
             total,
             done: 0,
             failed: 0,
+            interval,
             last_sent: None,
             sink: Arc::clone(sink),
         };
@@ -89,16 +95,9 @@ impl Progress {
     fn advance(&mut self, done: usize, failed: usize) {
         self.done += done;
         self.failed += failed;
-        if self.last_sent.is_none_or(|t| t.elapsed() >= Duration::from_millis(100)) {
+        if self.last_sent.is_none_or(|t| t.elapsed() >= self.interval) {
             self.send();
         }
-    }
-
-    /// For steps that are few and slow (folders): every one is news.
-    fn advance_and_send(&mut self, done: usize, failed: usize) {
-        self.done += done;
-        self.failed += failed;
-        self.send();
     }
 
     fn send(&mut self) {
@@ -217,7 +216,8 @@ async fn scan(
     sink: &Sink,
     summary: &mut IndexSummary,
 ) -> Result<(), EngineError> {
-    let mut progress = Progress::new(Phase::Scanning, folders.len(), sink);
+    // Folders are few and slow: each one is news.
+    let mut progress = Progress::new(Phase::Scanning, folders.len(), Duration::ZERO, sink);
     for folder in folders {
         if cancel.is_cancelled() {
             break;
@@ -242,7 +242,7 @@ async fn scan(
             Err(error) => {
                 failed(sink, None, folder, error.to_string());
                 summary.failed += 1;
-                progress.advance_and_send(0, 1);
+                progress.advance(0, 1);
                 continue;
             }
         };
@@ -262,7 +262,7 @@ async fn scan(
         summary.changed += report.changed.len();
         summary.moved += report.moved.len();
         summary.removed += report.removed.len();
-        progress.advance_and_send(1, 0);
+        progress.advance(1, 0);
     }
     Ok(())
 }
@@ -333,7 +333,7 @@ async fn make_previews(
     summary: &mut IndexSummary,
 ) -> Result<(), EngineError> {
     let jobs = lock(writer).without_preview()?;
-    let progress = Progress::new(Phase::Previews, jobs.len(), sink);
+    let progress = Progress::new(Phase::Previews, jobs.len(), options.progress_interval, sink);
     let (sender, mut results) = mpsc::channel(64);
     let data = engine.data.clone();
     let workers = spawn_pool(
@@ -409,7 +409,7 @@ async fn encode(
     summary: &mut IndexSummary,
 ) -> Result<(), EngineError> {
     let jobs = lock(writer).unencoded(&engine.key)?;
-    let progress = Progress::new(Phase::Encoding, jobs.len(), sink);
+    let progress = Progress::new(Phase::Encoding, jobs.len(), options.progress_interval, sink);
     if jobs.is_empty() {
         return Ok(());
     }

@@ -6,6 +6,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use motis_engine::{
     CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexEvent, IndexOptions, IndexSummary, Phase,
@@ -44,9 +45,11 @@ fn open(data: &Path) -> Arc<Engine> {
     )
 }
 
+/// Small batches and every progress event, so that tests can act at chosen moments.
 fn small_batches() -> IndexOptions {
     IndexOptions {
         batch_size: 2,
+        progress_interval: Duration::ZERO,
         ..IndexOptions::default()
     }
 }
@@ -378,7 +381,7 @@ fn searches_work_while_a_run_goes_on_over_what_is_encoded_so_far() {
         &[&photos],
         IndexOptions {
             batch_size: 1,
-            ..IndexOptions::default()
+            ..small_batches()
         },
         CancellationToken::new(),
         move |event| {
@@ -424,7 +427,7 @@ fn a_cancelled_run_keeps_its_work_and_the_next_one_does_the_rest() {
         IndexOptions {
             batch_size: 1,
             decode_workers: 1,
-            ..IndexOptions::default()
+            ..small_batches()
         },
         cancel,
         move |event| {
