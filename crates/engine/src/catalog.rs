@@ -580,6 +580,33 @@ impl Catalog {
         })
     }
 
+    /// Forget a folder and its photos (their embeddings leave tombstones for the saved
+    /// indexes). Returns the removed photo ids; nothing when the folder is unknown.
+    pub fn remove_folder(&mut self, folder: &Path) -> Result<Vec<PhotoId>, EngineError> {
+        let sqlite = |source| EngineError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let transaction = self.connection.transaction().map_err(sqlite)?;
+        let ids: Vec<PhotoId> = {
+            let mut statement = transaction
+                .prepare("SELECT photos.id FROM photos JOIN folders ON folders.id = photos.folder_id WHERE folders.path = ?1")
+                .map_err(sqlite)?;
+            let rows = statement
+                .query_map([path_bytes(folder)], |r| r.get(0))
+                .map_err(sqlite)?;
+            rows.collect::<Result<_, _>>().map_err(sqlite)?
+        };
+        for &id in &ids {
+            forget_embeddings(&transaction, id).map_err(sqlite)?;
+        }
+        transaction
+            .execute("DELETE FROM folders WHERE path = ?1", [path_bytes(folder)])
+            .map_err(sqlite)?;
+        transaction.commit().map_err(sqlite)?;
+        Ok(ids)
+    }
+
     /// Embeddings of `model` that the saved index file does not hold yet.
     pub fn embeddings_not_in_index(&self, model: &str) -> Result<Vec<(PhotoId, Vec<f32>)>, EngineError> {
         self.rows(

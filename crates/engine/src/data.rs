@@ -1,6 +1,7 @@
 //! Where the engine keeps its state: one data folder holding the catalog, the previews
 //! and one vector index file per model.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::{EngineError, PhotoId};
@@ -57,5 +58,20 @@ impl DataDir {
     /// The vector index of a model, named by its key (id and weights).
     pub fn index_path(&self, model_key: &str) -> PathBuf {
         self.root.join("indexes").join(format!("{model_key}.usearch"))
+    }
+
+    /// Only one process may write a data folder's catalog and indexes at a time; the
+    /// lock is released when the returned file closes, also when the process is killed.
+    pub(crate) fn lock_for_writing(&self) -> Result<File, EngineError> {
+        let path = self.lock_path();
+        let file = File::create(&path).map_err(|source| EngineError::DataDir {
+            path: path.clone(),
+            source,
+        })?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(EngineError::Busy { path }),
+            Err(std::fs::TryLockError::Error(source)) => Err(EngineError::DataDir { path, source }),
+        }
     }
 }

@@ -239,6 +239,22 @@ impl Engine {
         lock(&self.catalog).folders()
     }
 
+    /// Stop indexing a folder: its photos leave the catalog, the index and the previews.
+    /// Refused (`Busy`) while an indexing run holds the data folder.
+    pub fn remove_folder(&self, folder: &Path) -> Result<usize, EngineError> {
+        let _lock = self.data.lock_for_writing()?;
+        let mut writer = Catalog::open(&self.data.catalog_path())?;
+        let removed = writer.remove_folder(folder)?;
+        for &id in &removed {
+            // A stale preview only costs disk space.
+            let _ = std::fs::remove_file(self.data.preview_path(id));
+        }
+        let mut index = self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        index.fold(&writer)?;
+        index.save(&mut writer)?;
+        Ok(removed.len())
+    }
+
     pub fn status(&self) -> Result<Status, EngineError> {
         let counts = lock(&self.catalog).counts()?;
         let searchable = self

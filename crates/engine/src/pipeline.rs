@@ -8,7 +8,6 @@
 //! saves the index now and then (see `live_index`), so that a kill at any moment leaves
 //! a consistent pair and the next run resumes with what is left.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -125,21 +124,6 @@ fn failed(sink: &Sink, id: Option<PhotoId>, path: &Path, cause: String) {
     });
 }
 
-/// Only one process may write a data folder's catalog and indexes at a time; the lock
-/// is released when the file handle closes, also when the process is killed.
-fn lock_data_dir(data: &DataDir) -> Result<File, EngineError> {
-    let path = data.lock_path();
-    let file = File::create(&path).map_err(|source| EngineError::DataDir {
-        path: path.clone(),
-        source,
-    })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(EngineError::Busy { path }),
-        Err(std::fs::TryLockError::Error(source)) => Err(EngineError::DataDir { path, source }),
-    }
-}
-
 pub(crate) async fn run(
     engine: Arc<Engine>,
     folders: Vec<PathBuf>,
@@ -147,7 +131,7 @@ pub(crate) async fn run(
     cancel: CancellationToken,
     sink: Sink,
 ) -> Result<IndexSummary, EngineError> {
-    let _lock = lock_data_dir(&engine.data)?;
+    let _lock = engine.data.lock_for_writing()?;
     let writer = Arc::new(Mutex::new(Catalog::open(&engine.data.catalog_path())?));
     let folders = if folders.is_empty() {
         lock(&writer).folders()?

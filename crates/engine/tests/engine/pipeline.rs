@@ -497,3 +497,33 @@ fn a_second_writer_on_the_same_data_folder_is_refused() {
     let (summary, _) = index(&engine, &[&photos]);
     assert_eq!(summary.searchable, 10);
 }
+
+#[test]
+fn a_removed_folder_leaves_catalog_index_and_previews() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kept, dropped) = (dir.path().join("kept"), dir.path().join("dropped"));
+    copy_gallery(&kept);
+    std::fs::create_dir(&dropped).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/images/landscape.jpg"),
+        dropped.join("a.jpg"),
+    )
+    .unwrap();
+    std::fs::copy(repo().join("tests/fixtures/images/portrait.jpg"), dropped.join("b.jpg")).unwrap();
+    let data = dir.path().join("data");
+    let engine = open(&data);
+    index(&engine, &[&kept, &dropped]);
+    let gone = engine.photo_id_by_path(&dropped.join("a.jpg")).unwrap();
+    let preview = engine.preview_path(gone).unwrap().unwrap();
+
+    assert_eq!(engine.remove_folder(&dropped.canonicalize().unwrap()).unwrap(), 2);
+    assert!(!preview.exists());
+    assert_eq!(engine.folders().unwrap(), vec![kept.canonicalize().unwrap()]);
+    let everything = top(&engine, "a red star", 20);
+    assert_eq!(everything.len(), 10);
+    assert!(everything.iter().all(|p| p.starts_with(kept.canonicalize().unwrap())));
+    drop(engine);
+    let engine = open(&data);
+    assert_eq!(engine.status().unwrap().searchable, 10);
+    assert_eq!(top(&engine, "a red star", 20).len(), 10);
+}
