@@ -1,0 +1,25 @@
+/// The commands the page may call; each needs a permission in capabilities/, so a
+/// command added here is unreachable until a capability grants it.
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "list_folders",
+    "add_folder",
+    "remove_folder",
+    "start_indexing",
+    "cancel_indexing",
+    "search",
+    "gallery",
+    "similar",
+    "photo_details",
+    "open_photo",
+    "show_in_folder",
+    "get_settings",
+    "set_settings",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("the Tauri build step failed");
+}

@@ -1,0 +1,172 @@
+//! What the app keeps between commands: the engine (opened in the background, so the
+//! window is interactive at once), the running indexing job, and the settings.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use motis_engine::{CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, find_models_dir};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager};
+
+use crate::commands::CommandError;
+
+/// How the app was started (see `launch_options`).
+#[derive(Clone, Debug, Default)]
+pub struct Launch {
+    pub data_dir: Option<PathBuf>,
+    pub add_folders: Vec<PathBuf>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// How many results a search shows.
+    pub results: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { results: 60 }
+    }
+}
+
+/// Where the engine is: the page shows "loading", the error (with its fix) or the app.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum EngineState {
+    Opening,
+    Ready,
+    Failed { error: CommandError },
+}
+
+pub struct AppState {
+    pub engine: RwLock<Option<Arc<Engine>>>,
+    pub engine_state: RwLock<EngineState>,
+    pub indexing: Mutex<Option<CancellationToken>>,
+    /// Folders to index that the catalog does not know yet (chosen or given at launch).
+    pub pending_folders: Mutex<Vec<PathBuf>>,
+    pub settings: Mutex<Settings>,
+    pub settings_path: PathBuf,
+}
+
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl AppState {
+    /// The state, with the engine opening on a background thread.
+    pub fn new(app: &AppHandle, launch: Launch) -> Result<AppState, Box<dyn std::error::Error>> {
+        let data_dir = match &launch.data_dir {
+            Some(dir) => dir.clone(),
+            None => DataDir::default_location()?,
+        };
+        std::fs::create_dir_all(&data_dir)?;
+        let settings_path = data_dir.join("settings.json");
+        let settings = std::fs::read_to_string(&settings_path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        let handle = app.clone();
+        let models_dir = models_dir(app);
+        // After `setup` has managed the state, which the opening thread fills in.
+        std::thread::spawn(move || {
+            while handle.try_state::<AppState>().is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            open_engine(&handle, data_dir, models_dir)
+        });
+        Ok(AppState {
+            engine: RwLock::new(None),
+            engine_state: RwLock::new(EngineState::Opening),
+            indexing: Mutex::new(None),
+            pending_folders: Mutex::new(launch.add_folders.clone()),
+            settings: Mutex::new(settings),
+            settings_path,
+        })
+    }
+
+    pub fn engine(&self) -> Result<Arc<Engine>, CommandError> {
+        self.engine
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+            .ok_or_else(|| match &*self.engine_state.read().unwrap_or_else(|p| p.into_inner()) {
+                EngineState::Failed { error } => error.clone(),
+                _ => CommandError::not_ready(),
+            })
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> Result<(), CommandError> {
+        let text = serde_json::to_string_pretty(settings).expect("settings serialise");
+        let temporary = self.settings_path.with_extension("tmp");
+        std::fs::write(&temporary, text)
+            .and_then(|()| std::fs::rename(&temporary, &self.settings_path))
+            .map_err(|e| CommandError::io(&self.settings_path, e))
+    }
+}
+
+/// The models the app ships (bundle resources), else the usual search (`MOTIS_MODELS`,
+/// `models/` above the working directory or the program).
+fn models_dir(app: &AppHandle) -> Option<PathBuf> {
+    app.path()
+        .resource_dir()
+        .ok()
+        .map(|dir| dir.join("models"))
+        .filter(|dir| dir.join("motis-demo").join("manifest.json").is_file())
+}
+
+fn open_engine(app: &AppHandle, data_dir: PathBuf, bundled_models: Option<PathBuf>) {
+    let state = app.state::<AppState>();
+    let opened = (|| -> Result<Engine, EngineError> {
+        let models_dir = match bundled_models {
+            Some(dir) if std::env::var_os("MOTIS_MODELS").is_none() => dir,
+            _ => find_models_dir(None)?,
+        };
+        let engine = Engine::open(&EngineConfig {
+            data_dir,
+            models_dir,
+            model: "motis-demo".into(),
+            threads: 2,
+        })?;
+        // Load ONNX Runtime and check the model now, so that the first search is quick
+        // and a missing runtime shows before anyone types.
+        engine.prepare_model()?;
+        Ok(engine)
+    })();
+    match opened {
+        Ok(engine) => {
+            *state.engine.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(engine));
+            *state.engine_state.write().unwrap_or_else(|p| p.into_inner()) = EngineState::Ready;
+        }
+        Err(error) => {
+            let error = CommandError::from(error);
+            eprintln!("motis: {}", error.message);
+            *state.engine_state.write().unwrap_or_else(|p| p.into_inner()) = EngineState::Failed { error };
+        }
+    }
+}
+
+impl From<EngineError> for CommandError {
+    fn from(error: EngineError) -> Self {
+        CommandError {
+            code: error.code(),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl CommandError {
+    pub fn not_ready() -> CommandError {
+        CommandError {
+            code: ErrorCode::Failed,
+            message: "motis is still starting".into(),
+        }
+    }
+
+    pub fn io(path: &std::path::Path, error: std::io::Error) -> CommandError {
+        CommandError {
+            code: ErrorCode::Failed,
+            message: format!("{}: {error}", path.display()),
+        }
+    }
+}
