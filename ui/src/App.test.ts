@@ -1,0 +1,74 @@
+import { cleanup, fireEvent, render, waitFor } from '@testing-library/svelte';
+import { afterEach, expect, test } from 'vitest';
+import App from './App.svelte';
+import { AppModel } from './lib/app.svelte';
+import { MockBackend } from './lib/mock-backend';
+
+afterEach(() => cleanup());
+
+async function started(backend = new MockBackend(48, 0)) {
+  const app = new AppModel(backend);
+  const view = render(App, { app });
+  await waitFor(() => expect(app.status?.encoded).toBe(backend.photos.length));
+  await waitFor(() => expect(app.indexing).toBe(false));
+  await waitFor(() => expect(view.getAllByTestId('gallery-item').length).toBeGreaterThan(0));
+  return { app, backend, ...view };
+}
+
+test('the gallery shows newest first, a query shows ranked results, reset returns to the gallery', async () => {
+  const { getAllByTestId, getByTestId, queryAllByTestId } = await started();
+  expect(getAllByTestId('gallery-item')[0].getAttribute('data-photo-id')).toBe('48');
+
+  const input = getByTestId('search-input');
+  await fireEvent.input(input, { target: { value: 'purple star' } });
+  await fireEvent.keyDown(input, { key: 'Enter' });
+  await waitFor(() => expect(queryAllByTestId('result').length).toBeGreaterThan(0));
+  // Photo 17 is the first purple star (photo i + 1 has colour i mod 6 and shape ⌊i / 6⌋ mod 4).
+  expect(getAllByTestId('result')[0].getAttribute('data-photo-id')).toBe('17');
+  expect(queryAllByTestId('gallery-item')).toHaveLength(0);
+
+  await fireEvent.input(input, { target: { value: '  RESET ' } });
+  await fireEvent.keyDown(input, { key: 'Enter' });
+  await waitFor(() => expect(queryAllByTestId('gallery-item').length).toBeGreaterThan(0));
+  expect(queryAllByTestId('result')).toHaveLength(0);
+});
+
+test('the viewer opens on a click, steps with the arrow keys, and Escape closes it', async () => {
+  const { getAllByTestId, getByTestId, queryByTestId } = await started();
+  await fireEvent.click(getAllByTestId('gallery-item')[0]);
+  expect(getByTestId('viewer').getAttribute('data-photo-id')).toBe('48');
+  await fireEvent.keyDown(window, { key: 'ArrowRight' });
+  expect(getByTestId('viewer').getAttribute('data-photo-id')).toBe('47');
+  await fireEvent.keyDown(window, { key: 'ArrowLeft' });
+  await fireEvent.keyDown(window, { key: 'ArrowLeft' });
+  expect(getByTestId('viewer').getAttribute('data-photo-id')).toBe('48');
+  await fireEvent.keyDown(window, { key: 'Escape' });
+  expect(queryByTestId('viewer')).toBeNull();
+});
+
+test('a search during indexing says how much of the gallery it covers', async () => {
+  const backend = new MockBackend(40, 0);
+  backend.encoded = 10;
+  const app = new AppModel(backend);
+  await app.search('red');
+  expect(app.searched).toBe(10);
+  expect(app.searchTotal).toBe(40);
+  const { getByTestId } = render(App, { app });
+  await waitFor(() => expect(getByTestId('search-status').textContent).toContain('searching 10 of 40 photos'));
+});
+
+test('an engine that cannot start shows its error and the fix', async () => {
+  const backend = new MockBackend(0, 0);
+  backend.appStatus = async () => ({
+    engine: {
+      state: 'failed',
+      error: { code: 'model_or_runtime', message: 'ONNX Runtime library not found; run scripts/setup' },
+    },
+    photos: 0,
+    encoded: 0,
+    failed: 0,
+    indexing: false,
+  });
+  const { findByTestId } = render(App, { app: new AppModel(backend) });
+  expect((await findByTestId('engine-error')).textContent).toContain('run scripts/setup');
+});

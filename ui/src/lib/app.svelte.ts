@@ -1,0 +1,175 @@
+// The page's state and what changes it, as a rune class: components read it and call
+// its methods; only this talks to the backend.
+
+import type { AppStatus, Backend, Found, IndexEvent, Phase } from './backend';
+import { describeError } from './backend';
+
+export interface Progress {
+  phase: Phase;
+  done: number;
+  total: number;
+  failed: number;
+  /** Items per second in this phase, and when it started. */
+  rate: number;
+  startedAt: number;
+}
+
+export interface Failure {
+  path: string;
+  cause: string;
+}
+
+const PAGE = 2000;
+
+export class AppModel {
+  status = $state<AppStatus | null>(null);
+  /** Gallery ids, newest first, loaded page by page. */
+  gallery = $state<number[]>([]);
+  galleryTotal = $state(0);
+  /** Null: the gallery is shown; otherwise the results of the last query. */
+  results = $state<Found[] | null>(null);
+  searched = $state(0);
+  searchTotal = $state(0);
+  query = $state('');
+  progress = $state<Progress | null>(null);
+  indexing = $state(false);
+  failures = $state<Failure[]>([]);
+  /** Index into the shown list of the photo open in the viewer. */
+  viewing = $state<number | null>(null);
+  error = $state<string | null>(null);
+  private searchSerial = 0;
+
+  constructor(readonly backend: Backend) {}
+
+  /** The ids shown now: results of a query, or the gallery. */
+  get shown(): number[] {
+    return this.results ? this.results.map((r) => r.id) : this.gallery;
+  }
+
+  async start(): Promise<void> {
+    for (;;) {
+      this.status = await this.backend.appStatus();
+      if (this.status.engine.state !== 'opening') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (this.status.engine.state === 'failed') return;
+    await this.loadGallery();
+    await this.index();
+  }
+
+  async refreshStatus(): Promise<void> {
+    this.status = await this.backend.appStatus();
+  }
+
+  async loadGallery(): Promise<void> {
+    const ids: number[] = [];
+    let total = 0;
+    do {
+      const page = await this.backend.gallery(ids.length, PAGE);
+      total = page.total;
+      ids.push(...page.photos.map((p) => p.id));
+      if (page.photos.length === 0) break;
+    } while (ids.length < total);
+    this.gallery = ids;
+    this.galleryTotal = total;
+  }
+
+  async index(): Promise<void> {
+    if (this.indexing) return;
+    this.indexing = true;
+    try {
+      await this.backend.startIndexing((event) => this.onIndexEvent(event));
+    } catch (error) {
+      this.error = describeError(error);
+    } finally {
+      this.indexing = false;
+      await this.refreshStatus();
+      await this.loadGallery();
+    }
+  }
+
+  async cancelIndexing(): Promise<void> {
+    await this.backend.cancelIndexing();
+  }
+
+  onIndexEvent(event: IndexEvent): void {
+    switch (event.kind) {
+      case 'started':
+        this.failures = [];
+        break;
+      case 'progress': {
+        const now = Date.now();
+        const same = this.progress?.phase === event.phase;
+        const startedAt = same ? this.progress!.startedAt : now;
+        const seconds = (now - startedAt) / 1000;
+        const rate = seconds > 0 ? (event.done + event.failed) / seconds : 0;
+        this.progress = { ...event, rate, startedAt };
+        if (event.phase === 'encoding' && this.status) {
+          this.status = { ...this.status, encoded: event.done };
+        }
+        // The gallery fills as previews are made.
+        if (event.phase === 'previews' && event.done === event.total) void this.loadGallery();
+        break;
+      }
+      case 'item_failed':
+        this.failures = [...this.failures, { path: event.path, cause: event.cause }];
+        break;
+      case 'finished':
+      case 'cancelled':
+        this.progress = null;
+        break;
+    }
+  }
+
+  /** Search, or show the gallery again for an empty box or `reset`. */
+  async search(text: string): Promise<void> {
+    this.query = text;
+    const serial = ++this.searchSerial;
+    try {
+      const reply = await this.backend.search(text);
+      if (serial !== this.searchSerial) return;
+      this.error = null;
+      if (reply.kind === 'gallery') {
+        this.results = null;
+      } else {
+        this.results = reply.results;
+        this.searched = reply.searched;
+        this.searchTotal = reply.total;
+      }
+    } catch (error) {
+      if (serial === this.searchSerial) this.error = describeError(error);
+    }
+  }
+
+  async similar(id: number): Promise<void> {
+    const serial = ++this.searchSerial;
+    const reply = await this.backend.similar(id);
+    if (serial !== this.searchSerial || reply.kind !== 'matches') return;
+    this.viewing = null;
+    this.results = reply.results;
+    this.searched = reply.searched;
+    this.searchTotal = reply.total;
+  }
+
+  open(index: number): void {
+    this.viewing = index;
+  }
+
+  close(): void {
+    this.viewing = null;
+  }
+
+  step(by: number): void {
+    if (this.viewing === null) return;
+    const next = this.viewing + by;
+    if (next >= 0 && next < this.shown.length) this.viewing = next;
+  }
+
+  async addFolder(): Promise<void> {
+    try {
+      if (await this.backend.addFolder()) await this.index();
+    } catch (error) {
+      this.error = describeError(error);
+    }
+  }
+}
