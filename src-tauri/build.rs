@@ -4,6 +4,7 @@ const COMMANDS: &[&str] = &[
     "app_status",
     "list_folders",
     "add_folder",
+    "add_demo_gallery",
     "remove_folder",
     "start_indexing",
     "cancel_indexing",

@@ -41,6 +41,8 @@ pub struct AppStatus {
     encoded: usize,
     failed: usize,
     indexing: bool,
+    /// Whether "Try the demo gallery" can be offered.
+    demo_gallery: bool,
 }
 
 #[tauri::command]
@@ -51,6 +53,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .clone();
     let indexing = lock(&state.indexing).is_some();
+    let demo_gallery = state.demo_gallery.is_some();
     let Ok(engine) = state.engine() else {
         return Ok(AppStatus {
             engine: engine_state,
@@ -58,6 +61,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
             encoded: 0,
             failed: 0,
             indexing,
+            demo_gallery,
         });
     };
     let status = blocking(move || Ok(engine.status()?)).await?;
@@ -67,6 +71,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         encoded: status.searchable,
         failed: status.counts.failed,
         indexing,
+        demo_gallery,
     })
 }
 
@@ -107,6 +112,16 @@ pub async fn add_folder(app: AppHandle, state: State<'_, AppState>) -> Reply<boo
     };
     lock(&state.pending_folders).push(folder);
     Ok(true)
+}
+
+/// Queue the rendered demo gallery for indexing. Returns whether there is one.
+#[tauri::command]
+pub fn add_demo_gallery(state: State<'_, AppState>) -> bool {
+    let Some(gallery) = state.demo_gallery.clone() else {
+        return false;
+    };
+    lock(&state.pending_folders).push(gallery);
+    true
 }
 
 #[tauri::command]

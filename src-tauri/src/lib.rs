@@ -51,6 +51,7 @@ pub fn run() {
             commands::app_status,
             commands::list_folders,
             commands::add_folder,
+            commands::add_demo_gallery,
             commands::remove_folder,
             commands::start_indexing,
             commands::cancel_indexing,

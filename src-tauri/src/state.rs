@@ -45,6 +45,8 @@ pub struct AppState {
     pub indexing: Mutex<Option<CancellationToken>>,
     /// Folders to index that the catalog does not know yet (chosen or given at launch).
     pub pending_folders: Mutex<Vec<PathBuf>>,
+    /// The rendered demo gallery, when this is a checkout where `scripts/demo` ran.
+    pub demo_gallery: Option<PathBuf>,
     pub settings: Mutex<Settings>,
     pub settings_path: PathBuf,
 }
@@ -80,6 +82,7 @@ impl AppState {
             engine_state: RwLock::new(EngineState::Opening),
             indexing: Mutex::new(None),
             pending_folders: Mutex::new(launch.add_folders.clone()),
+            demo_gallery: find_demo_gallery(),
             settings: Mutex::new(settings),
             settings_path,
         })
@@ -103,6 +106,16 @@ impl AppState {
             .and_then(|()| std::fs::rename(&temporary, &self.settings_path))
             .map_err(|e| CommandError::io(&self.settings_path, e))
     }
+}
+
+/// `build/demo-world/demo/images` above the working directory or the program.
+fn find_demo_gallery() -> Option<PathBuf> {
+    let mut starts: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
+    starts.extend(std::env::current_exe().ok().and_then(|e| e.parent().map(PathBuf::from)));
+    starts
+        .iter()
+        .flat_map(|start| start.ancestors().map(|dir| dir.join("build/demo-world/demo/images")))
+        .find(|dir| dir.is_dir())
 }
 
 /// The models the app ships (bundle resources), else the usual search (`MOTIS_MODELS`,

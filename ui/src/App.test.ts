@@ -68,7 +68,19 @@ test('an engine that cannot start shows its error and the fix', async () => {
     encoded: 0,
     failed: 0,
     indexing: false,
+    demoGallery: false,
   });
   const { findByTestId } = render(App, { app: new AppModel(backend) });
   expect((await findByTestId('engine-error')).textContent).toContain('run scripts/setup');
+});
+
+test('an empty app offers the demo gallery, which then fills the grid', async () => {
+  const backend = new MockBackend(0, 0);
+  backend.folders = [];
+  backend.demo = 30;
+  const app = new AppModel(backend);
+  const { findByTestId, getAllByTestId } = render(App, { app });
+  await fireEvent.click(await findByTestId('try-demo'));
+  await waitFor(() => expect(getAllByTestId('gallery-item').length).toBeGreaterThan(0));
+  expect(app.galleryTotal).toBe(30);
 });

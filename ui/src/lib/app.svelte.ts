@@ -165,6 +165,14 @@ export class AppModel {
     if (next >= 0 && next < this.shown.length) this.viewing = next;
   }
 
+  async addDemoGallery(): Promise<void> {
+    try {
+      if (await this.backend.addDemoGallery()) await this.index();
+    } catch (error) {
+      this.error = describeError(error);
+    }
+  }
+
   async addFolder(): Promise<void> {
     try {
       if (await this.backend.addFolder()) await this.index();

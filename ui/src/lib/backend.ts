@@ -23,6 +23,8 @@ export interface AppStatus {
   encoded: number;
   failed: number;
   indexing: boolean;
+  /** Whether "Try the demo gallery" can be offered. */
+  demoGallery: boolean;
 }
 
 export interface Folder {
@@ -94,6 +96,8 @@ export interface Backend {
   listFolders(): Promise<Folder[]>;
   /** Asks the person for a folder (system dialog); resolves whether one was chosen. */
   addFolder(): Promise<boolean>;
+  /** Queues the rendered demo gallery; resolves whether there is one. */
+  addDemoGallery(): Promise<boolean>;
   removeFolder(index: number): Promise<number>;
   /** Indexes every folder; resolves when the run (and any queued one) ends. */
   startIndexing(onEvent: (event: IndexEvent) => void): Promise<void>;

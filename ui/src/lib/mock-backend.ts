@@ -50,6 +50,8 @@ export class MockBackend implements Backend {
   settings: Settings = { results: 60 };
   /** Milliseconds between simulated indexing steps. */
   stepMs: number;
+  /** Photos the demo gallery adds, or null when there is none. */
+  demo: number | null = null;
 
   constructor(count = 120, stepMs = 5) {
     this.photos = mockPhotos(count);
@@ -63,6 +65,7 @@ export class MockBackend implements Backend {
       encoded: this.encoded,
       failed: 0,
       indexing: false,
+      demoGallery: this.demo !== null,
     };
   }
   async listFolders() {
@@ -70,6 +73,12 @@ export class MockBackend implements Backend {
   }
   async addFolder() {
     return false;
+  }
+  async addDemoGallery() {
+    if (this.demo === null) return false;
+    this.folders = [...this.folders, { index: this.folders.length, name: 'images', path: '/mock/demo/images' }];
+    this.photos = mockPhotos(this.photos.length + this.demo);
+    return true;
   }
   async removeFolder(index: number) {
     this.folders = this.folders.filter((f) => f.index !== index);

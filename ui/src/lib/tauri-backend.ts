@@ -22,6 +22,9 @@ export class TauriBackend implements Backend {
   addFolder() {
     return invoke<boolean>('add_folder');
   }
+  addDemoGallery() {
+    return invoke<boolean>('add_demo_gallery');
+  }
   removeFolder(index: number) {
     return invoke<number>('remove_folder', { index });
   }
