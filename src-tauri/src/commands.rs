@@ -37,6 +37,7 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Reply<T> + Send + 's
 #[serde(rename_all = "camelCase")]
 pub struct AppStatus {
     engine: EngineState,
+    model: EngineState,
     photos: usize,
     encoded: usize,
     failed: usize,
@@ -52,11 +53,17 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .clone();
+    let model = state
+        .model_state
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
     let indexing = lock(&state.indexing).is_some();
     let demo_gallery = state.demo_gallery.is_some();
     let Ok(engine) = state.engine() else {
         return Ok(AppStatus {
             engine: engine_state,
+            model,
             photos: 0,
             encoded: 0,
             failed: 0,
@@ -67,6 +74,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
     let status = blocking(move || Ok(engine.status()?)).await?;
     Ok(AppStatus {
         engine: engine_state,
+        model,
         photos: status.counts.photos,
         encoded: status.searchable,
         failed: status.counts.failed,

@@ -30,7 +30,9 @@ impl Default for Settings {
     }
 }
 
-/// Where the engine is: the page shows "loading", the error (with its fix) or the app.
+/// Where the engine (catalog and index), and separately the search model, are: the page
+/// shows the gallery as soon as the engine is ready, and says while the model loads or
+/// why it cannot run (with the fix).
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum EngineState {
@@ -42,6 +44,7 @@ pub enum EngineState {
 pub struct AppState {
     pub engine: RwLock<Option<Arc<Engine>>>,
     pub engine_state: RwLock<EngineState>,
+    pub model_state: RwLock<EngineState>,
     pub indexing: Mutex<Option<CancellationToken>>,
     /// Folders to index that the catalog does not know yet (chosen or given at launch).
     pub pending_folders: Mutex<Vec<PathBuf>>,
@@ -80,6 +83,7 @@ impl AppState {
         Ok(AppState {
             engine: RwLock::new(None),
             engine_state: RwLock::new(EngineState::Opening),
+            model_state: RwLock::new(EngineState::Opening),
             indexing: Mutex::new(None),
             pending_folders: Mutex::new(launch.add_folders.clone()),
             demo_gallery: find_demo_gallery(),
@@ -130,32 +134,40 @@ fn models_dir(app: &AppHandle) -> Option<PathBuf> {
 
 fn open_engine(app: &AppHandle, data_dir: PathBuf, bundled_models: Option<PathBuf>) {
     let state = app.state::<AppState>();
+    let set = |slot: &RwLock<EngineState>, value| *slot.write().unwrap_or_else(|p| p.into_inner()) = value;
+    let failed = |error: EngineError| {
+        let error = CommandError::from(error);
+        eprintln!("motis: {}", error.message);
+        EngineState::Failed { error }
+    };
     let opened = (|| -> Result<Engine, EngineError> {
         let models_dir = match bundled_models {
             Some(dir) if std::env::var_os("MOTIS_MODELS").is_none() => dir,
             _ => find_models_dir(None)?,
         };
-        let engine = Engine::open(&EngineConfig {
+        Engine::open(&EngineConfig {
             data_dir,
             models_dir,
             model: "motis-demo".into(),
             threads: 2,
-        })?;
-        // Load ONNX Runtime and check the model now, so that the first search is quick
-        // and a missing runtime shows before anyone types.
-        engine.prepare_model()?;
-        Ok(engine)
+        })
     })();
-    match opened {
-        Ok(engine) => {
-            *state.engine.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(engine));
-            *state.engine_state.write().unwrap_or_else(|p| p.into_inner()) = EngineState::Ready;
-        }
+    let engine = match opened {
+        Ok(engine) => Arc::new(engine),
         Err(error) => {
-            let error = CommandError::from(error);
-            eprintln!("motis: {}", error.message);
-            *state.engine_state.write().unwrap_or_else(|p| p.into_inner()) = EngineState::Failed { error };
+            let error = failed(error);
+            set(&state.model_state, error.clone());
+            set(&state.engine_state, error);
+            return;
         }
+    };
+    *state.engine.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&engine));
+    set(&state.engine_state, EngineState::Ready);
+    // Load ONNX Runtime and check the model's checksums now, behind the gallery, so that
+    // the first search is quick and a missing runtime shows before anyone types.
+    match engine.prepare_model() {
+        Ok(_) => set(&state.model_state, EngineState::Ready),
+        Err(error) => set(&state.model_state, failed(error)),
     }
 }
 

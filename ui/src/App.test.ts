@@ -2,6 +2,7 @@ import { cleanup, fireEvent, render, waitFor } from '@testing-library/svelte';
 import { afterEach, expect, test } from 'vitest';
 import App from './App.svelte';
 import { AppModel } from './lib/app.svelte';
+import type { AppStatus } from './lib/backend';
 import { MockBackend } from './lib/mock-backend';
 
 afterEach(() => cleanup());
@@ -62,8 +63,9 @@ test('an engine that cannot start shows its error and the fix', async () => {
   backend.appStatus = async () => ({
     engine: {
       state: 'failed',
-      error: { code: 'model_or_runtime', message: 'ONNX Runtime library not found; run scripts/setup' },
+      error: { code: 'failed', message: '/data/catalog.sqlite: the catalog was written by a newer motis' },
     },
+    model: { state: 'opening' },
     photos: 0,
     encoded: 0,
     failed: 0,
@@ -71,7 +73,24 @@ test('an engine that cannot start shows its error and the fix', async () => {
     demoGallery: false,
   });
   const { findByTestId } = render(App, { app: new AppModel(backend) });
-  expect((await findByTestId('engine-error')).textContent).toContain('run scripts/setup');
+  expect((await findByTestId('engine-error')).textContent).toContain('written by a newer motis');
+});
+
+test('the gallery shows while the model loads, and a model that cannot run says why', async () => {
+  const backend = new MockBackend(12, 0);
+  const ready = backend.appStatus.bind(backend);
+  let model: AppStatus['model'] = { state: 'opening' };
+  backend.appStatus = async () => ({ ...(await ready()), model });
+  const app = new AppModel(backend);
+  const { findByTestId, getAllByTestId } = render(App, { app });
+  await findByTestId('model-loading');
+  await waitFor(() => expect(getAllByTestId('gallery-item').length).toBeGreaterThan(0));
+  model = {
+    state: 'failed',
+    error: { code: 'model_or_runtime', message: 'ONNX Runtime library not found; run scripts/setup' },
+  };
+  expect((await findByTestId('model-error')).textContent).toContain('run scripts/setup');
+  expect(getAllByTestId('gallery-item').length).toBeGreaterThan(0);
 });
 
 test('an empty app offers the demo gallery, which then fills the grid', async () => {

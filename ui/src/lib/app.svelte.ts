@@ -54,7 +54,16 @@ export class AppModel {
     }
     if (this.status.engine.state === 'failed') return;
     await this.loadGallery();
+    void this.watchModel();
     await this.index();
+  }
+
+  /** Follow the model while it loads behind the gallery. */
+  private async watchModel(): Promise<void> {
+    while (this.status?.model.state === 'opening') {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      this.status = await this.backend.appStatus();
+    }
   }
 
   async refreshStatus(): Promise<void> {

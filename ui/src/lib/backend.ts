@@ -18,7 +18,10 @@ export type EngineState =
   | { state: 'failed'; error: CommandError };
 
 export interface AppStatus {
+  /** The catalog and index: the gallery shows once this is ready. */
   engine: EngineState;
+  /** The search model, loaded behind the gallery. */
+  model: EngineState;
   photos: number;
   encoded: number;
   failed: number;

@@ -61,6 +61,7 @@ export class MockBackend implements Backend {
   async appStatus(): Promise<AppStatus> {
     return {
       engine: { state: 'ready' },
+      model: { state: 'ready' },
       photos: this.photos.length,
       encoded: this.encoded,
       failed: 0,
