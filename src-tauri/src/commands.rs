@@ -277,7 +277,7 @@ pub async fn gallery(offset: usize, limit: usize, state: State<'_, AppState>) ->
             .collect();
         Ok(GalleryPage {
             photos,
-            total: engine.status()?.counts.photos,
+            total: engine.photo_count()?,
         })
     })
     .await

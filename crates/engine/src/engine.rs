@@ -209,6 +209,11 @@ impl Engine {
         lock(&self.catalog).gallery(offset, limit)
     }
 
+    /// How many photos the catalog holds (all of them, encoded or not).
+    pub fn photo_count(&self) -> Result<usize, EngineError> {
+        lock(&self.catalog).photo_count()
+    }
+
     pub fn photo(&self, id: PhotoId) -> Result<PhotoRecord, EngineError> {
         lock(&self.catalog).photo(id)?.ok_or(EngineError::NoSuchPhoto(id))
     }
