@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "remove_folder",
     "start_indexing",
     "cancel_indexing",
+    "list_failures",
     "search",
     "gallery",
     "similar",

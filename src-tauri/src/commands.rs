@@ -197,6 +197,32 @@ pub fn cancel_indexing(state: State<'_, AppState>) -> Reply<bool> {
 }
 
 #[derive(Serialize)]
+pub struct Failure {
+    id: PhotoId,
+    path: String,
+    cause: String,
+}
+
+/// The photos whose last preview or encoding attempt failed, with the cause: what the
+/// page lists when a person clicks "N failed", also after a restart.
+#[tauri::command]
+pub async fn list_failures(state: State<'_, AppState>) -> Reply<Vec<Failure>> {
+    let engine = state.engine()?;
+    blocking(move || {
+        Ok(engine
+            .failures()?
+            .into_iter()
+            .map(|f| Failure {
+                id: f.id,
+                path: f.path.to_string_lossy().into_owned(),
+                cause: f.cause,
+            })
+            .collect())
+    })
+    .await
+}
+
+#[derive(Serialize)]
 pub struct Found {
     id: PhotoId,
     score: f32,

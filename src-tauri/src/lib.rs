@@ -55,6 +55,7 @@ pub fn run() {
             commands::remove_folder,
             commands::start_indexing,
             commands::cancel_indexing,
+            commands::list_failures,
             commands::search,
             commands::gallery,
             commands::similar,

@@ -103,3 +103,46 @@ test('an empty app offers the demo gallery, which then fills the grid', async ()
   await waitFor(() => expect(getAllByTestId('gallery-item').length).toBeGreaterThan(0));
   expect(app.galleryTotal).toBe(30);
 });
+
+test('failures from an earlier run are listed at start, and a gallery where every photo failed says so', async () => {
+  const backend = new MockBackend(3, 0);
+  backend.broken = new Map([
+    [1, 'cannot decode: the file is truncated'],
+    [2, 'cannot decode: not an image'],
+    [3, 'cannot decode: unsupported format'],
+  ]);
+  const app = new AppModel(backend);
+  const { findByTestId, getByTestId } = render(App, { app });
+  expect((await findByTestId('all-failed')).textContent).toContain('None of the 3 photos');
+  await fireEvent.click(await findByTestId('failures-toggle'));
+  expect(getByTestId('failures').textContent).toContain('/mock/Shapes/red-circle-1.jpg: cannot decode: the file is truncated');
+});
+
+test('pausing keeps what is encoded searchable, and Resume finishes the run', async () => {
+  const backend = new MockBackend(60, 20);
+  const app = new AppModel(backend);
+  const { findByTestId } = render(App, { app });
+  await waitFor(() => expect(app.progress?.phase).toBe('encoding'));
+  await fireEvent.click(await findByTestId('pause'));
+  await fireEvent.click(await findByTestId('resume'));
+  await waitFor(() => expect(app.indexing).toBe(false));
+  expect(app.paused).toBe(false);
+  expect(backend.encoded).toBe(60);
+  expect(app.status?.encoded).toBe(60);
+});
+
+test('removing a folder in the Library takes its photos out of the gallery and the results', async () => {
+  const backend = new MockBackend(12, 0);
+  backend.demo = 6;
+  await backend.addDemoGallery();
+  const { app, getAllByTestId, getByTestId, findByTestId } = await started(backend);
+  expect(app.galleryTotal).toBe(18);
+  await fireEvent.click(getByTestId('open-library'));
+  expect((await findByTestId('library')).textContent).toContain('/mock/demo/images');
+  await fireEvent.click(getAllByTestId('remove-folder')[0]);
+  await fireEvent.click(getByTestId('confirm-remove'));
+  await waitFor(() => expect(app.galleryTotal).toBe(6));
+  expect(getAllByTestId('folder')).toHaveLength(1);
+  expect(app.gallery).toEqual([18, 17, 16, 15, 14, 13]);
+  expect(getAllByTestId('gallery-item')[0].getAttribute('data-photo-id')).toBe('18');
+});

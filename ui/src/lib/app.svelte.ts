@@ -1,7 +1,7 @@
 // The page's state and what changes it, as a rune class: components read it and call
 // its methods; only this talks to the backend.
 
-import type { AppStatus, Backend, Found, IndexEvent, Phase } from './backend';
+import type { AppStatus, Backend, Failure, Folder, Found, IndexEvent, Phase, Settings } from './backend';
 import { describeError } from './backend';
 
 export interface Progress {
@@ -12,11 +12,6 @@ export interface Progress {
   /** Items per second in this phase, and when it started. */
   rate: number;
   startedAt: number;
-}
-
-export interface Failure {
-  path: string;
-  cause: string;
 }
 
 const PAGE = 2000;
@@ -33,11 +28,16 @@ export class AppModel {
   query = $state('');
   progress = $state<Progress | null>(null);
   indexing = $state(false);
+  /** The last run was paused: "Resume" continues it. */
+  paused = $state(false);
   failures = $state<Failure[]>([]);
+  folders = $state<Folder[]>([]);
+  settings = $state<Settings>({ results: 60 });
   /** Index into the shown list of the photo open in the viewer. */
   viewing = $state<number | null>(null);
   error = $state<string | null>(null);
   private searchSerial = 0;
+  private running: Promise<void> | null = null;
 
   constructor(readonly backend: Backend) {}
 
@@ -53,7 +53,7 @@ export class AppModel {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     if (this.status.engine.state === 'failed') return;
-    await this.loadGallery();
+    await Promise.all([this.loadGallery(), this.loadFolders(), this.loadSettings(), this.loadFailures()]);
     void this.watchModel();
     await this.index();
   }
@@ -83,27 +83,79 @@ export class AppModel {
     this.galleryTotal = total;
   }
 
-  async index(): Promise<void> {
-    if (this.indexing) return;
+  async loadFolders(): Promise<void> {
+    this.folders = await this.backend.listFolders();
+  }
+
+  async loadSettings(): Promise<void> {
+    this.settings = await this.backend.getSettings();
+  }
+
+  /** The catalog's failures, plus those of this run that never reached the catalog. */
+  async loadFailures(): Promise<void> {
+    const known = await this.backend.listFailures();
+    const unlisted = this.failures.filter((f) => f.id === null && !known.some((k) => k.path === f.path));
+    this.failures = [...known, ...unlisted];
+  }
+
+  /** Index every folder; a call during a run waits for that run instead of starting another. */
+  index(): Promise<void> {
+    this.running ??= this.run();
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
     this.indexing = true;
     try {
       await this.backend.startIndexing((event) => this.onIndexEvent(event));
     } catch (error) {
       this.error = describeError(error);
-    } finally {
-      this.indexing = false;
-      await this.refreshStatus();
-      await this.loadGallery();
     }
+    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadFolders(), this.loadFailures()]);
+    // Both at once: "Resume" shows when indexing is false, and must then start a new run.
+    this.indexing = false;
+    this.running = null;
   }
 
   async cancelIndexing(): Promise<void> {
     await this.backend.cancelIndexing();
   }
 
+  /** Stop indexing a folder: its photos leave the gallery. A run in progress stops first
+   * (the engine refuses while one writes) and goes on afterwards with the other folders. */
+  async removeFolder(index: number): Promise<void> {
+    const wasRunning = this.running;
+    if (wasRunning) {
+      await this.backend.cancelIndexing();
+      await wasRunning;
+    }
+    try {
+      await this.backend.removeFolder(index);
+      this.error = null;
+    } catch (error) {
+      this.error = describeError(error);
+    }
+    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadFolders(), this.loadFailures()]);
+    if (this.results) await this.search(this.query);
+    if (wasRunning) {
+      this.paused = false;
+      void this.index();
+    }
+  }
+
+  async saveSettings(settings: Settings): Promise<void> {
+    try {
+      this.settings = await this.backend.setSettings(settings);
+      if (this.results) await this.search(this.query);
+    } catch (error) {
+      this.error = describeError(error);
+    }
+  }
+
   onIndexEvent(event: IndexEvent): void {
     switch (event.kind) {
       case 'started':
+        this.paused = false;
         this.failures = [];
         break;
       case 'progress': {
@@ -121,11 +173,14 @@ export class AppModel {
         break;
       }
       case 'item_failed':
-        this.failures = [...this.failures, { path: event.path, cause: event.cause }];
+        this.failures = [...this.failures, { id: event.id, path: event.path, cause: event.cause }];
         break;
       case 'finished':
+        this.progress = null;
+        break;
       case 'cancelled':
         this.progress = null;
+        this.paused = true;
         break;
     }
   }
@@ -152,8 +207,15 @@ export class AppModel {
 
   async similar(id: number): Promise<void> {
     const serial = ++this.searchSerial;
-    const reply = await this.backend.similar(id);
+    let reply;
+    try {
+      reply = await this.backend.similar(id);
+    } catch (error) {
+      if (serial === this.searchSerial) this.error = describeError(error);
+      return;
+    }
     if (serial !== this.searchSerial || reply.kind !== 'matches') return;
+    this.error = null;
     this.viewing = null;
     this.results = reply.results;
     this.searched = reply.searched;

@@ -90,6 +90,14 @@ export interface PhotoDetails {
   error: string | null;
 }
 
+/** A photo that could not be previewed or encoded, and why. */
+export interface Failure {
+  /** Null when the file could not even be read to enter the catalog. */
+  id: number | null;
+  path: string;
+  cause: string;
+}
+
 export interface Settings {
   results: number;
 }
@@ -105,6 +113,8 @@ export interface Backend {
   /** Indexes every folder; resolves when the run (and any queued one) ends. */
   startIndexing(onEvent: (event: IndexEvent) => void): Promise<void>;
   cancelIndexing(): Promise<boolean>;
+  /** Every photo whose last attempt failed, also from earlier runs. */
+  listFailures(): Promise<Failure[]>;
   search(query: string): Promise<SearchReply>;
   similar(id: number): Promise<SearchReply>;
   gallery(offset: number, limit: number): Promise<GalleryPage>;

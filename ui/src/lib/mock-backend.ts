@@ -5,6 +5,7 @@
 import type {
   AppStatus,
   Backend,
+  Failure,
   Folder,
   GalleryPage,
   IndexEvent,
@@ -21,13 +22,17 @@ export interface MockPhoto {
   caption: string;
   colour: string;
   shape: string;
+  /** Index of the folder that holds it. */
+  folder: number;
 }
 
-export function mockPhotos(count: number): MockPhoto[] {
-  return Array.from({ length: count }, (_, i) => {
+/** `count` photos with ids from `first`; photo i + 1 has colour i mod 6 and shape ⌊i / 6⌋ mod 4. */
+export function mockPhotos(count: number, folder = 0, first = 1): MockPhoto[] {
+  return Array.from({ length: count }, (_, k) => {
+    const i = first - 1 + k;
     const colour = COLOURS[i % COLOURS.length];
     const shape = SHAPES[Math.floor(i / COLOURS.length) % SHAPES.length];
-    return { id: i + 1, colour, shape, caption: `a ${colour} ${shape}` };
+    return { id: i + 1, colour, shape, caption: `a ${colour} ${shape}`, folder };
   });
 }
 
@@ -52,6 +57,9 @@ export class MockBackend implements Backend {
   stepMs: number;
   /** Photos the demo gallery adds, or null when there is none. */
   demo: number | null = null;
+  /** Ids whose preview "fails", with the cause. */
+  broken = new Map<number, string>();
+  private cancelled = false;
 
   constructor(count = 120, stepMs = 5) {
     this.photos = mockPhotos(count);
@@ -64,7 +72,7 @@ export class MockBackend implements Backend {
       model: { state: 'ready' },
       photos: this.photos.length,
       encoded: this.encoded,
-      failed: 0,
+      failed: this.photos.filter((p) => this.broken.has(p.id)).length,
       indexing: false,
       demoGallery: this.demo !== null,
     };
@@ -77,50 +85,77 @@ export class MockBackend implements Backend {
   }
   async addDemoGallery() {
     if (this.demo === null) return false;
-    this.folders = [...this.folders, { index: this.folders.length, name: 'images', path: '/mock/demo/images' }];
-    this.photos = mockPhotos(this.photos.length + this.demo);
+    const folder = this.folders.length;
+    this.folders = [...this.folders, { index: folder, name: 'images', path: '/mock/demo/images' }];
+    const first = Math.max(0, ...this.photos.map((p) => p.id)) + 1;
+    this.photos = [...this.photos, ...mockPhotos(this.demo, folder, first)];
     return true;
   }
   async removeFolder(index: number) {
-    this.folders = this.folders.filter((f) => f.index !== index);
-    const removed = this.photos.length;
-    this.photos = [];
-    return removed;
+    if (!this.folders[index]) throw { code: 'failed', message: `no folder number ${index}` };
+    const before = this.photos.length;
+    this.photos = this.photos
+      .filter((p) => p.folder !== index)
+      .map((p) => ({ ...p, folder: p.folder > index ? p.folder - 1 : p.folder }));
+    this.folders = this.folders.filter((f) => f.index !== index).map((f, i) => ({ ...f, index: i }));
+    this.encoded = Math.min(this.encoded, this.photos.length);
+    return before - this.photos.length;
   }
   async startIndexing(onEvent: (event: IndexEvent) => void) {
+    this.cancelled = false;
     const total = this.photos.length;
-    onEvent({ kind: 'started', model: 'mock', folders: this.folders.map((f) => f.path) });
-    for (const phase of ['scanning', 'previews', 'encoding'] as const) {
-      const steps = phase === 'scanning' ? 1 : total;
-      for (let done = 0; done <= steps; done += Math.max(1, Math.ceil(steps / 10))) {
-        if (phase === 'encoding') this.encoded = Math.min(done, total);
-        onEvent({ kind: 'progress', phase, done: Math.min(done, steps), total: steps, failed: 0 });
-        await new Promise((resolve) => setTimeout(resolve, this.stepMs));
-      }
-    }
-    this.encoded = total;
-    onEvent({ kind: 'progress', phase: 'encoding', done: total, total, failed: 0 });
-    onEvent({
-      kind: 'finished',
+    const failed = this.photos.filter((p) => this.broken.has(p.id)).length;
+    const summary = (encoded: number) => ({
       photos: total,
-      added: total,
+      added: 0,
       changed: 0,
       moved: 0,
       removed: 0,
-      previews: total,
-      encoded: total,
-      failed: 0,
-      searchable: total,
+      previews: total - failed,
+      encoded,
+      failed,
+      searchable: encoded,
     });
+    onEvent({ kind: 'started', model: 'mock', folders: this.folders.map((f) => f.path) });
+    for (const photo of this.photos.filter((p) => this.broken.has(p.id))) {
+      onEvent({ kind: 'item_failed', id: photo.id, path: this.path(photo), cause: this.broken.get(photo.id)! });
+    }
+    const workable = total - failed;
+    for (const phase of ['scanning', 'previews', 'encoding'] as const) {
+      const steps = phase === 'scanning' ? 1 : workable;
+      // Encoding resumes where a paused run stopped, as the engine's does.
+      let done = phase === 'encoding' ? Math.min(this.encoded, workable) : 0;
+      for (;;) {
+        if (this.cancelled) {
+          onEvent({ kind: 'cancelled', ...summary(this.encoded) });
+          return;
+        }
+        if (phase === 'encoding') this.encoded = done;
+        onEvent({ kind: 'progress', phase, done, total: steps, failed: phase === 'scanning' ? 0 : failed });
+        if (done >= steps) break;
+        await new Promise((resolve) => setTimeout(resolve, this.stepMs));
+        done = Math.min(steps, done + Math.max(1, Math.ceil(steps / 10)));
+      }
+    }
+    onEvent({ kind: 'finished', ...summary(this.encoded) });
   }
   async cancelIndexing() {
-    return false;
+    this.cancelled = true;
+    return true;
+  }
+  async listFailures(): Promise<Failure[]> {
+    return this.photos
+      .filter((p) => this.broken.has(p.id))
+      .map((p) => ({ id: p.id, path: this.path(p), cause: this.broken.get(p.id)! }));
+  }
+  private path(photo: MockPhoto): string {
+    return `${this.folders[photo.folder]?.path ?? '/mock'}/${photo.colour}-${photo.shape}-${photo.id}.jpg`;
   }
   async search(query: string): Promise<SearchReply> {
     const trimmed = query.trim().toLowerCase();
     if (trimmed === '' || trimmed === 'reset') return { kind: 'gallery' };
     const words = trimmed.split(/\s+/);
-    const searchable = this.photos.slice(0, this.encoded);
+    const searchable = this.photos.filter((p) => !this.broken.has(p.id)).slice(0, this.encoded);
     const results = searchable
       .map((p) => ({ id: p.id, score: words.filter((w) => p.caption.includes(w)).length / words.length }))
       .sort((a, b) => b.score - a.score || a.id - b.id)
@@ -147,12 +182,12 @@ export class MockBackend implements Backend {
     return {
       id,
       name: `${photo.colour}-${photo.shape}-${id}.jpg`,
-      folder: '/mock/Shapes',
+      folder: this.folders[photo.folder]?.path ?? '/mock',
       width: 400,
       height: 300,
       bytes: 48_000,
       modifiedMs: 1_700_000_000_000 + id * 60_000,
-      error: null,
+      error: this.broken.get(id) ?? null,
     };
   }
   async openPhoto() {}
@@ -165,7 +200,9 @@ export class MockBackend implements Backend {
     return this.settings;
   }
   photoUrl(kind: 'preview' | 'full', id: number) {
-    const photo = this.photos.find((p) => p.id === id) ?? mockPhotos(id).at(-1)!;
+    // A broken photo has no preview: its address answers with something no image decodes.
+    if (this.broken.has(id)) return 'data:image/png;base64,AA==';
+    const photo = this.photos.find((p) => p.id === id) ?? mockPhotos(1, 0, id)[0];
     return drawing(photo, kind === 'preview' ? 160 : 640);
   }
 }

@@ -4,6 +4,7 @@ import { Channel, convertFileSrc, invoke } from '@tauri-apps/api/core';
 import type {
   AppStatus,
   Backend,
+  Failure,
   Folder,
   GalleryPage,
   IndexEvent,
@@ -35,6 +36,9 @@ export class TauriBackend implements Backend {
   }
   cancelIndexing() {
     return invoke<boolean>('cancel_indexing');
+  }
+  listFailures() {
+    return invoke<Failure[]>('list_failures');
   }
   search(query: string) {
     return invoke<SearchReply>('search', { query });
