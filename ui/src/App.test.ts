@@ -146,3 +146,9 @@ test('removing a folder in the Library takes its photos out of the gallery and t
   expect(app.gallery).toEqual([18, 17, 16, 15, 14, 13]);
   expect(getAllByTestId('gallery-item')[0].getAttribute('data-photo-id')).toBe('18');
 });
+
+test('a folder without photos says none were found, not "add a folder"', async () => {
+  const { findByTestId, queryByTestId } = render(App, { app: new AppModel(new MockBackend(0, 0)) });
+  expect((await findByTestId('no-photos-found')).textContent).toContain('Shapes');
+  expect(queryByTestId('empty-gallery')).toBeNull();
+});

@@ -127,10 +127,23 @@ export interface Backend {
   photoUrl(kind: 'preview' | 'full', id: number): string;
 }
 
-/** The Tauri backend inside the app; the mock anywhere else (a plain browser, tests). */
+/** The Tauri backend inside the app; the mock anywhere else (a plain browser, tests),
+ * shaped by the page address: `?photos=N&step=MS&demo=N&folders=0&broken=ID,ID`. */
 export function chooseBackend(): Backend {
   const inTauri = typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
-  return inTauri ? new TauriBackend() : new MockBackend();
+  if (inTauri) return new TauriBackend();
+  const query = new URLSearchParams(typeof location === 'undefined' ? '' : location.search);
+  const number = (name: string, fallback: number) => Number(query.get(name) ?? fallback);
+  const mock = new MockBackend(number('photos', 120), number('step', 5));
+  if (query.has('demo')) mock.demo = number('demo', 0);
+  if (query.get('folders') === '0') {
+    mock.folders = [];
+    mock.photos = [];
+  }
+  for (const id of (query.get('broken') ?? '').split(',').filter(Boolean)) {
+    mock.broken.set(Number(id), 'cannot decode: the file is truncated');
+  }
+  return mock;
 }
 
 export function isCommandError(value: unknown): value is CommandError {
