@@ -1,6 +1,7 @@
 //! `motis`: offline semantic photo search from the command line.
 
 mod bench;
+mod eval;
 mod progress;
 
 use std::io::Write;
@@ -104,6 +105,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Recall@1/5/10 text→image and image→text on a caption file in Karpathy's JSON
+    /// format (COCO, Flickr30K), for the whole split and the 1K protocol, with photos
+    /// encoded by the indexing pipeline.
+    Eval(eval::EvalArgs),
     /// Measure indexing throughput against the model alone, preview speed, query latency
     /// and peak memory, on DIR (default: a generated gallery).
     Bench(bench::BenchArgs),
@@ -281,6 +286,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(&global, args, &mut out),
+        Command::Eval(args) => eval::run(&global, args, &mut out),
     }
 }
 

@@ -400,3 +400,62 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The committed gallery as a Karpathy-format caption file: every photo in split `test`
+/// with its caption, captions shifted by `shift` photos (0: each caption with its photo),
+/// plus a `train` image that does not exist (it must be left out).
+fn karpathy(folder: &Path, shift: usize) -> PathBuf {
+    gallery(&folder.join("photos"), 0);
+    let pairs = captions();
+    let mut images: Vec<serde_json::Value> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let caption = &pairs[(i + shift) % pairs.len()].1;
+            serde_json::json!({ "filepath": "photos", "filename": name, "split": "test", "sentences": [{ "raw": caption }] })
+        })
+        .collect();
+    images.push(serde_json::json!({ "filepath": "photos", "filename": "absent.jpg", "split": "train", "sentences": [{ "raw": "x" }] }));
+    let path = folder.join("captions.json");
+    std::fs::write(&path, serde_json::json!({ "images": images }).to_string()).unwrap();
+    path
+}
+
+#[test]
+fn eval_measures_recall_both_ways_on_a_karpathy_file() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let matched = karpathy(&work.path().join("matched"), 0);
+    let report = json(&motis_in(&data, &["eval", matched.to_str().unwrap(), "--json"]));
+    assert_eq!((report["images"].as_u64(), report["captions"].as_u64()), (Some(10), Some(10)));
+    // Every full caption finds its own photo first (as the engine tests show for search).
+    assert_eq!(report["whole"]["t2i_R@1"], 1.0, "{report}");
+    assert_eq!(report["whole"]["i2t_R@10"], 1.0, "{report}");
+    assert!(report["1K"].is_null(), "fewer than 1,000 images: no 1K folds");
+
+    // Each caption now names the next photo's scene: its own photo is never the answer.
+    let shifted = karpathy(&work.path().join("shifted"), 1);
+    let report = json(&motis_in(&data, &["eval", shifted.to_str().unwrap(), "--json"]));
+    assert_eq!(report["whole"]["t2i_R@1"], 0.0, "{report}");
+    assert_eq!(report["whole"]["t2i_R@10"], 1.0, "ten photos: every caption is within 10");
+
+    let table = motis_in(&data, &["eval", matched.to_str().unwrap()]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(stdout(&table).contains("text→image"), "{}", stdout(&table));
+    assert!(stdout(&table).contains("10 images"), "{}", stdout(&table));
+}
+
+#[test]
+fn eval_names_a_missing_image_and_an_empty_split() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let captions = karpathy(work.path(), 0);
+    std::fs::remove_file(work.path().join("photos/scene-03.jpg")).unwrap();
+    let output = motis_in(&data, &["eval", captions.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("scene-03.jpg: no such file"), "{}", stderr(&output));
+
+    let output = motis_in(&data, &["eval", captions.to_str().unwrap(), "--split", "val"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("no image is in split \"val\" (the file has: test, train)"), "{}", stderr(&output));
+}

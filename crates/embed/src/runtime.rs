@@ -18,9 +18,10 @@ pub struct Runtime {
 static LOADED: Mutex<Option<Runtime>> = Mutex::new(None);
 
 impl Runtime {
-    /// Load ONNX Runtime from `ORT_DYLIB_PATH`, or from the project-local `.ort/lib`
+    /// Load ONNX Runtime from `ORT_DYLIB_PATH`, else from the project-local `.ort/lib`
     /// that scripts/setup fills (searched upwards from the working directory and from
-    /// the executable).
+    /// the executable), else from `../lib/motis` beside the executable, where the
+    /// desktop app's package installs it (`/usr/bin/motis-app`, `/usr/lib/motis`).
     pub fn load() -> Result<Runtime, EmbedError> {
         let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(runtime) = loaded.as_ref() {
@@ -54,17 +55,21 @@ pub fn find_runtime_library() -> Result<PathBuf, EmbedError> {
     if let Ok(exe) = std::env::current_exe() {
         starts.extend(exe.parent().map(Path::to_path_buf));
     }
-    let candidates: Vec<PathBuf> = starts
+    let mut candidates: Vec<PathBuf> = starts
         .iter()
         .flat_map(|start| start.ancestors().map(|dir| dir.join(".ort").join("lib").join(LIBRARY)))
         .collect();
+    let installed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("lib").join("motis").join(LIBRARY)));
+    candidates.extend(installed);
     candidates
         .iter()
         .find(|p| p.is_file())
         .cloned()
         .ok_or_else(|| EmbedError::RuntimeMissing {
             searched: format!(
-                "{LIBRARY} in .ort/lib above {}",
+                "{LIBRARY} in .ort/lib above {}, and in ../lib/motis beside the program",
                 starts
                     .iter()
                     .map(|s| s.display().to_string())

@@ -140,28 +140,36 @@ impl Engine {
         let Query::Text(text) = Query::parse(text) else {
             return Ok(SearchResults::Gallery);
         };
-        let query = {
-            let mut encoder = lock(&self.text);
-            if encoder.is_none() {
-                let runtime = self.prepare_model()?;
-                *encoder = Some(TextEncoder::new(&runtime, &self.model, self.threads)?);
-            }
-            let encoder = encoder.as_mut().expect("set above");
-            encoder.encode(&[&text])?.remove(0)
-        };
+        let query = self.encode_texts(&[&text])?.remove(0);
         self.nearest(&query, k, mode, None)
     }
 
-    /// Photos most like photo `id` (itself left out).
-    pub fn similar(&self, id: PhotoId, k: usize, mode: SearchMode) -> Result<SearchResults, EngineError> {
+    /// Unit-length text embeddings, in the order given, with the model's text tower
+    /// (loaded on first use and kept).
+    pub fn encode_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EngineError> {
+        let mut encoder = lock(&self.text);
+        if encoder.is_none() {
+            let runtime = self.prepare_model()?;
+            *encoder = Some(TextEncoder::new(&runtime, &self.model, self.threads)?);
+        }
+        Ok(encoder.as_mut().expect("set above").encode(texts)?)
+    }
+
+    /// The stored embedding of photo `id` under this model.
+    pub fn embedding(&self, id: PhotoId) -> Result<Vec<f32>, EngineError> {
         let photo = self.photo(id)?;
-        let vector = lock(&self.catalog)
+        lock(&self.catalog)
             .embedding(id, &self.key)?
             .ok_or_else(|| EngineError::NotEncoded {
                 id,
                 path: photo.path,
                 model: self.key.clone(),
-            })?;
+            })
+    }
+
+    /// Photos most like photo `id` (itself left out).
+    pub fn similar(&self, id: PhotoId, k: usize, mode: SearchMode) -> Result<SearchResults, EngineError> {
+        let vector = self.embedding(id)?;
         self.nearest(&vector, k, mode, Some(id))
     }
 
@@ -220,14 +228,21 @@ impl Engine {
 
     /// The catalog id of the photo file at `path` (any path that leads to it).
     pub fn photo_id_by_path(&self, path: &Path) -> Result<PhotoId, EngineError> {
-        // A photo deleted since the last scan cannot be canonicalised but may still be
-        // in the catalog under its absolute path.
-        let lookup = std::fs::canonicalize(path)
-            .or_else(|_| std::path::absolute(path))
-            .unwrap_or_else(|_| path.to_owned());
-        lock(&self.catalog)
-            .photo_id(&lookup)?
-            .ok_or_else(|| EngineError::NotInCatalog(path.to_owned()))
+        // Scans keep a linked photo under its link's name in its (canonical) folder; a
+        // photo may also be named through a link to it; and one deleted since the last
+        // scan cannot be canonicalised but may still be in the catalog.
+        let in_canonical_folder = path
+            .parent()
+            .zip(path.file_name())
+            .and_then(|(folder, name)| Some(std::fs::canonicalize(folder).ok()?.join(name)));
+        let candidates = [in_canonical_folder, std::fs::canonicalize(path).ok(), std::path::absolute(path).ok()];
+        let catalog = lock(&self.catalog);
+        for candidate in candidates.iter().flatten() {
+            if let Some(id) = catalog.photo_id(candidate)? {
+                return Ok(id);
+            }
+        }
+        Err(EngineError::NotInCatalog(path.to_owned()))
     }
 
     /// The preview file of photo `id`, if it has been made.
