@@ -38,7 +38,9 @@ fn work_folder(data_dir: &Path, captions: &Path, split: &str) -> PathBuf {
     absolute.hash(&mut hasher);
     split.hash(&mut hasher);
     let stem = captions.file_stem().unwrap_or_default().to_string_lossy();
-    data_dir.join("eval").join(format!("{stem}-{split}-{:016x}", hasher.finish()))
+    data_dir
+        .join("eval")
+        .join(format!("{stem}-{split}-{:016x}", hasher.finish()))
 }
 
 pub fn run(global: &Global, args: EvalArgs, out: &mut impl Write) -> Result<()> {
@@ -74,7 +76,10 @@ pub fn run(global: &Global, args: EvalArgs, out: &mut impl Write) -> Result<()> 
             }
         });
         let shown = Arc::clone(&reporter);
-        evaluate(&config, &dataset, &args.split, cancel.clone(), move |event| shown.show(&event)).await
+        evaluate(&config, &dataset, &args.split, cancel.clone(), move |event| {
+            shown.show(&event)
+        })
+        .await
     });
     if cancel.is_cancelled() {
         return Err(Cancelled.into());
@@ -104,7 +109,12 @@ fn print_table(report: &Report, out: &mut impl Write) -> Result<()> {
     };
     let mut row = |label: &str, r: &Recalls| -> std::io::Result<()> {
         let cells = |values: &[f64; 3]| values.iter().map(|v| format!("{v:<6.3}")).collect::<Vec<_>>().join(" ");
-        writeln!(out, "{label:<18}{}   {}", cells(&r.text_to_image), cells(&r.image_to_text))
+        writeln!(
+            out,
+            "{label:<18}{}   {}",
+            cells(&r.text_to_image),
+            cells(&r.image_to_text)
+        )
     };
     row(&whole, &report.whole)?;
     if let Some(folds) = &report.folds {

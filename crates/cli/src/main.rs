@@ -83,11 +83,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the installed models, or verify their files against their manifests.
+    /// List the installed models (the default), verify their files, or import one.
     Models {
-        #[arg(value_enum, default_value_t = ModelsAction::List)]
-        action: ModelsAction,
-        #[arg(long)]
+        #[command(subcommand)]
+        action: Option<ModelsCommand>,
+        #[arg(long, global = true)]
         json: bool,
     },
     /// Print the token ids the text tower receives for a text.
@@ -136,7 +136,25 @@ impl ResultOptions {
     }
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// The installed models.
+    List,
+    /// Check every model's files against the sizes and sha256 in its manifest.
+    Verify,
+    /// Copy a model folder laid out as Immich publishes its CLIP exports (config.json,
+    /// visual/model.onnx and preprocess_cfg.json, textual/model.onnx and tokenizer.json)
+    /// into the models folder, with a manifest written from its configuration.
+    Import {
+        #[arg(value_name = "DIR")]
+        folder: PathBuf,
+        /// The new model's id [default: DIR's name, in lower case].
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy)]
 enum ModelsAction {
     List,
     Verify,
@@ -214,7 +232,12 @@ fn run(cli: Cli) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Models { action, json } => {
-            list_models(&find_models_dir(global.models_dir.as_deref())?, action, json, &mut out)
+            let models = find_models_dir(global.models_dir.as_deref())?;
+            match action.unwrap_or(ModelsCommand::List) {
+                ModelsCommand::List => list_models(&models, ModelsAction::List, json, &mut out),
+                ModelsCommand::Verify => list_models(&models, ModelsAction::Verify, json, &mut out),
+                ModelsCommand::Import { folder, id } => import_model(&models, &folder, id, json, &mut out),
+            }
         }
         Command::Tokenize { text, json } => {
             let model = open_model(&find_models_dir(global.models_dir.as_deref())?, &global.model)?;
@@ -465,6 +488,36 @@ fn embed(model: &Model, text: Option<String>, image: Option<PathBuf>, threads: u
         }
         (None, None) => unreachable!("clap requires --text or --image"),
     })
+}
+
+fn import_model(models: &Path, folder: &Path, id: Option<String>, json: bool, out: &mut impl Write) -> Result<()> {
+    let id = match id {
+        Some(id) => id,
+        None => folder
+            .canonicalize()
+            .with_context(|| format!("{}: cannot read", folder.display()))?
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .context("name the model with --id")?,
+    };
+    let runtime = motis_embed::Runtime::load()?;
+    let model = motis_embed::import_folder(&runtime, folder, models, &id)?;
+    let bytes: u64 = model.manifest.files.iter().map(|f| f.bytes).sum();
+    if json {
+        let manifest = std::fs::read_to_string(model.folder.join("manifest.json"))?;
+        writeln!(out, "{}", manifest.trim_end())?;
+    } else {
+        writeln!(
+            out,
+            "imported {} into {} ({:.1} MB, tokenizer {}): search with --model {}",
+            folder.display(),
+            model.folder.display(),
+            bytes as f64 / 1e6,
+            model.manifest.text.tokenizer,
+            model.manifest.id
+        )?;
+    }
+    Ok(())
 }
 
 fn list_models(models: &Path, action: ModelsAction, json: bool, out: &mut impl Write) -> Result<()> {

@@ -427,7 +427,10 @@ fn eval_measures_recall_both_ways_on_a_karpathy_file() {
     let data = work.path().join("data");
     let matched = karpathy(&work.path().join("matched"), 0);
     let report = json(&motis_in(&data, &["eval", matched.to_str().unwrap(), "--json"]));
-    assert_eq!((report["images"].as_u64(), report["captions"].as_u64()), (Some(10), Some(10)));
+    assert_eq!(
+        (report["images"].as_u64(), report["captions"].as_u64()),
+        (Some(10), Some(10))
+    );
     // Every full caption finds its own photo first (as the engine tests show for search).
     assert_eq!(report["whole"]["t2i_R@1"], 1.0, "{report}");
     assert_eq!(report["whole"]["i2t_R@10"], 1.0, "{report}");
@@ -437,7 +440,10 @@ fn eval_measures_recall_both_ways_on_a_karpathy_file() {
     let shifted = karpathy(&work.path().join("shifted"), 1);
     let report = json(&motis_in(&data, &["eval", shifted.to_str().unwrap(), "--json"]));
     assert_eq!(report["whole"]["t2i_R@1"], 0.0, "{report}");
-    assert_eq!(report["whole"]["t2i_R@10"], 1.0, "ten photos: every caption is within 10");
+    assert_eq!(
+        report["whole"]["t2i_R@10"], 1.0,
+        "ten photos: every caption is within 10"
+    );
 
     let table = motis_in(&data, &["eval", matched.to_str().unwrap()]);
     assert!(table.status.success(), "{}", stderr(&table));
@@ -453,9 +459,164 @@ fn eval_names_a_missing_image_and_an_empty_split() {
     std::fs::remove_file(work.path().join("photos/scene-03.jpg")).unwrap();
     let output = motis_in(&data, &["eval", captions.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("scene-03.jpg: no such file"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("scene-03.jpg: no such file"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = motis_in(&data, &["eval", captions.to_str().unwrap(), "--split", "val"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("no image is in split \"val\" (the file has: test, train)"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no image is in split \"val\" (the file has: test, train)"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// tests/fixtures/immich-tiny completed with the CLIP tokenizer Immich ships beside its
+/// text towers, in `folder`.
+fn immich_folder(folder: &Path) -> PathBuf {
+    let source = folder.join("immich-tiny");
+    copy_tree(&repo().join("tests/fixtures/immich-tiny"), &source);
+    std::fs::copy(
+        repo().join("models/tokenizers/clip-bpe/tokenizer.json"),
+        source.join("textual/tokenizer.json"),
+    )
+    .unwrap();
+    source
+}
+
+fn close(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5)
+}
+
+#[test]
+fn models_import_reads_immichs_layout_and_its_int32_one_text_per_call_towers() {
+    let work = tempfile::tempdir().unwrap();
+    let models = work.path().join("models");
+    copy_tree(&repo().join("models/tokenizers"), &models.join("tokenizers"));
+    let source = immich_folder(work.path());
+    let in_models = |args: &[&str]| {
+        let mut all = vec!["--models-dir", models.to_str().unwrap(), "--model", "immich-tiny"];
+        all.extend(args);
+        motis(&all)
+    };
+
+    let manifest = json(&in_models(&["models", "import", source.to_str().unwrap(), "--json"]));
+    assert_eq!(manifest["id"], "immich-tiny");
+    assert_eq!(
+        (manifest["image"]["input"].as_str(), manifest["text"]["input"].as_str()),
+        (Some("image"), Some("text"))
+    );
+    assert_eq!(manifest["image"]["size"], serde_json::json!([32, 32]));
+    assert_eq!(manifest["image"]["resize"], "shortest_side_centre_crop");
+    assert_eq!(
+        manifest["text"]["tokenizer"], "clip-bpe",
+        "the same BPE as motis's is shared, not copied"
+    );
+    assert!(!models.join("tokenizers/immich-tiny").exists());
+    let verified = json(&in_models(&["models", "verify", "--json"]));
+    assert!(
+        verified
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "immich-tiny" && m["status"] == "ok"),
+        "{verified}"
+    );
+
+    // Text: what onnxruntime gave for open_clip's tokens, through int32 ids, one per call.
+    let expected = json_file(&repo().join("tests/fixtures/immich-tiny/expected.json"));
+    for (caption, vector) in expected["text"].as_object().unwrap() {
+        let got: Vec<f64> = serde_json::from_value(json(&in_models(&["embed", "--text", caption, "--json"]))).unwrap();
+        let want: Vec<f64> = serde_json::from_value(vector.clone()).unwrap();
+        assert!(close(&got, &want), "{caption}: {got:?} vs {want:?}");
+    }
+    // Image: one solid colour, so the tower's per-channel mean is that colour, normalised.
+    let colour = [200u8, 40, 90];
+    let photo = work.path().join("solid.png");
+    image::RgbImage::from_pixel(300, 200, image::Rgb(colour))
+        .save(&photo)
+        .unwrap();
+    let mean = [0.48145466, 0.4578275, 0.40821073];
+    let std = [0.26862954, 0.26130258, 0.27577711];
+    let matrix: Vec<Vec<f64>> = serde_json::from_value(expected["colour_matrix"].clone()).unwrap();
+    let channels: Vec<f64> = (0..3)
+        .map(|c| (f64::from(colour[c]) / 255.0 - mean[c]) / std[c])
+        .collect();
+    let mut want: Vec<f64> = (0..8)
+        .map(|j| (0..3).map(|c| channels[c] * matrix[c][j]).sum())
+        .collect();
+    let norm = want.iter().map(|x| x * x).sum::<f64>().sqrt();
+    want.iter_mut().for_each(|x| *x /= norm);
+    let got: Vec<f64> = serde_json::from_value(json(&in_models(&[
+        "embed",
+        "--image",
+        photo.to_str().unwrap(),
+        "--json",
+    ])))
+    .unwrap();
+    assert!(close(&got, &want), "{got:?} vs {want:?}");
+
+    // Many captions at once (eval encodes in batches) through a tower that takes one.
+    let captions = karpathy(&work.path().join("dataset"), 0);
+    let data = work.path().join("data");
+    let mut args = vec![
+        "--models-dir",
+        models.to_str().unwrap(),
+        "--model",
+        "immich-tiny",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    args.extend(["eval", captions.to_str().unwrap(), "--json"]);
+    assert_eq!(json(&motis(&args))["captions"], 10);
+
+    let again = in_models(&["models", "import", source.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(3));
+    assert!(stderr(&again).contains("installed already"), "{}", stderr(&again));
+}
+
+#[test]
+fn models_import_names_what_is_missing_and_leaves_nothing_behind() {
+    let work = tempfile::tempdir().unwrap();
+    let models = work.path().join("models");
+    copy_tree(&repo().join("models/tokenizers"), &models.join("tokenizers"));
+    let source = immich_folder(work.path());
+    std::fs::remove_file(source.join("visual/preprocess_cfg.json")).unwrap();
+    let output = motis(&[
+        "--models-dir",
+        models.to_str().unwrap(),
+        "models",
+        "import",
+        source.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains("visual/preprocess_cfg.json: cannot read"),
+        "{}",
+        stderr(&output)
+    );
+
+    let source = immich_folder(&work.path().join("second"));
+    std::fs::write(source.join("textual/model.onnx"), b"not a model").unwrap();
+    let output = motis(&[
+        "--models-dir",
+        models.to_str().unwrap(),
+        "models",
+        "import",
+        source.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("textual/model.onnx"), "{}", stderr(&output));
+    let left: Vec<_> = std::fs::read_dir(&models)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["tokenizers"], "no model folder and no staging folder remain");
+}
+
+fn json_file(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

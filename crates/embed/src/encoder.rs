@@ -8,7 +8,7 @@ use ort::value::{PrimitiveTensorElementType, TensorElementType, TensorRef, Value
 use crate::tokenizer::ClipTokenizer;
 use crate::{EmbedError, Model, Runtime, normalise};
 
-fn open_session(runtime: &Runtime, path: &Path, threads: usize) -> Result<Session, EmbedError> {
+pub(crate) fn open_session(runtime: &Runtime, path: &Path, threads: usize) -> Result<Session, EmbedError> {
     let session_error = |source: ort::Error| EmbedError::Session {
         path: path.to_owned(),
         source,
@@ -31,18 +31,24 @@ fn open_session(runtime: &Runtime, path: &Path, threads: usize) -> Result<Sessio
         .map_err(session_error)
 }
 
-/// Check that the session has the named input (element type, rank, fixed dims) and a
-/// named 2-D output whose width is the embedding size, so that a wrong model is an
-/// error naming the file instead of a crash in the middle of indexing.
+/// What a checked input takes: its element type, and a batch size the graph fixes.
+struct InputKind {
+    ty: TensorElementType,
+    fixed_batch: Option<usize>,
+}
+
+/// Check that the session has the named input (one of the element types, rank, fixed
+/// dims) and a named 2-D output whose width is the embedding size, so that a wrong model
+/// is an error naming the file instead of a crash in the middle of indexing.
 fn check_interface(
     session: &Session,
     path: &Path,
     input: &str,
-    ty: TensorElementType,
+    types: &[TensorElementType],
     fixed: &[Option<i64>],
     output: &str,
     dim: usize,
-) -> Result<(), EmbedError> {
+) -> Result<InputKind, EmbedError> {
     let wrong = |reason: String| EmbedError::ModelInterface {
         path: path.to_owned(),
         reason,
@@ -60,10 +66,12 @@ fn check_interface(
             names(session.inputs())
         ))
     })?;
-    match found.dtype() {
+    let kind = match found.dtype() {
         ValueType::Tensor { ty: actual, shape, .. } => {
-            if *actual != ty {
-                return Err(wrong(format!("input {input:?} is {actual:?}, expected {ty:?}")));
+            if !types.contains(actual) {
+                return Err(wrong(format!(
+                    "input {input:?} is {actual:?}, expected one of {types:?}"
+                )));
             }
             if shape.len() != fixed.len() {
                 return Err(wrong(format!(
@@ -82,9 +90,13 @@ fn check_interface(
                     )));
                 }
             }
+            InputKind {
+                ty: *actual,
+                fixed_batch: shape.first().and_then(|&b| usize::try_from(b).ok()).filter(|&b| b > 0),
+            }
         }
         other => return Err(wrong(format!("input {input:?} is {other:?}, not a tensor"))),
-    }
+    };
     let found = session.outputs().iter().find(|o| o.name() == output).ok_or_else(|| {
         wrong(format!(
             "no output named {output:?} (the model has: {})",
@@ -103,7 +115,7 @@ fn check_interface(
                     shape[1]
                 )));
             }
-            Ok(())
+            Ok(kind)
         }
         other => Err(wrong(format!(
             "output {output:?} is {other:?}, expected float32 [batch, {dim}]"
@@ -135,6 +147,7 @@ struct Tower {
     session: Session,
     path: PathBuf,
     input: String,
+    kind: InputKind,
     output: String,
     dim: usize,
     normalize: bool,
@@ -145,24 +158,43 @@ impl Tower {
         runtime: &Runtime,
         model: &Model,
         path: PathBuf,
-        (input, ty, fixed): (&str, TensorElementType, &[Option<i64>]),
+        (input, types, fixed): (&str, &[TensorElementType], &[Option<i64>]),
         output: &str,
         threads: usize,
     ) -> Result<Tower, EmbedError> {
         let session = open_session(runtime, &path, threads)?;
         let dim = model.manifest.embedding_dim;
-        check_interface(&session, &path, input, ty, fixed, output, dim)?;
+        let kind = check_interface(&session, &path, input, types, fixed, output, dim)?;
         Ok(Tower {
             session,
             path,
             input: input.to_owned(),
+            kind,
             output: output.to_owned(),
             dim,
             normalize: !model.manifest.normalized,
         })
     }
 
+    /// Embeddings of a batch laid out row after row (`shape[0]` rows), in calls of the
+    /// batch size the graph fixes, if it fixes one (some exports take one row at a time).
     fn run<T: PrimitiveTensorElementType + Clone + Debug + 'static>(
+        &mut self,
+        shape: Vec<usize>,
+        data: &[T],
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let row: usize = shape[1..].iter().product();
+        let per_call = self.kind.fixed_batch.unwrap_or(shape[0]).max(1);
+        let mut embeddings = Vec::with_capacity(shape[0]);
+        for chunk in data.chunks(per_call * row.max(1)) {
+            let mut chunk_shape = shape.clone();
+            chunk_shape[0] = chunk.len() / row.max(1);
+            embeddings.extend(self.run_once(chunk_shape, chunk)?);
+        }
+        Ok(embeddings)
+    }
+
+    fn run_once<T: PrimitiveTensorElementType + Clone + Debug + 'static>(
         &mut self,
         shape: Vec<usize>,
         data: &[T],
@@ -194,7 +226,7 @@ impl ImageEncoder {
         let image = &model.manifest.image;
         let [height, width] = image.size;
         let fixed = [None, Some(3), Some(i64::from(height)), Some(i64::from(width))];
-        let input = (image.input.as_str(), TensorElementType::Float32, &fixed[..]);
+        let input = (image.input.as_str(), &[TensorElementType::Float32][..], &fixed[..]);
         let tower = Tower::open(runtime, model, model.image_path(), input, &image.output, threads)?;
         Ok(ImageEncoder {
             tower,
@@ -228,7 +260,9 @@ impl TextEncoder {
                 Some(text.context_length as i64)
             },
         ];
-        let input = (text.input.as_str(), TensorElementType::Int64, &fixed[..]);
+        // open_clip and Hugging Face exports take int64 ids; Immich's take int32.
+        let types = [TensorElementType::Int64, TensorElementType::Int32];
+        let input = (text.input.as_str(), &types[..], &fixed[..]);
         let tower = Tower::open(runtime, model, model.text_path(), input, &text.output, threads)?;
         Ok(TextEncoder {
             tower,
@@ -256,6 +290,11 @@ impl TextEncoder {
         let mut flat = vec![0i64; ids.len() * width];
         for (row, sequence) in flat.chunks_exact_mut(width).zip(&ids) {
             row[..sequence.len()].copy_from_slice(sequence);
+        }
+        if self.tower.kind.ty == TensorElementType::Int32 {
+            // CLIP vocabularies (49,408 ids) fit in an i32.
+            let narrow: Vec<i32> = flat.iter().map(|&id| id as i32).collect();
+            return self.tower.run(vec![ids.len(), width], &narrow);
         }
         self.tower.run(vec![ids.len(), width], &flat)
     }

@@ -5,6 +5,7 @@
 //! blocking worker its own encoder (an encoder owns its ONNX Runtime session).
 
 mod encoder;
+mod import;
 mod manifest;
 mod runtime;
 mod tokenizer;
@@ -12,6 +13,7 @@ mod tokenizer;
 use std::path::PathBuf;
 
 pub use encoder::{ImageEncoder, TextEncoder};
+pub use import::import_folder;
 pub use manifest::{ImageTower, Manifest, Model, ModelFile, TextTower, sha256_file};
 pub use runtime::{Runtime, find_runtime_library};
 pub use tokenizer::ClipTokenizer;
@@ -51,6 +53,10 @@ pub enum EmbedError {
     Tokenize { text: String, source: tokenizers::Error },
     #[error("{path}: inference failed: {source}")]
     Inference { path: PathBuf, source: ort::Error },
+    #[error("{path}: cannot import: {reason}")]
+    Import { path: PathBuf, reason: String },
+    #[error("{path}: cannot write: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Media(#[from] motis_media::MediaError),
 }

@@ -3,15 +3,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use motis_media::{InputSpec, ResizeMode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::EmbedError;
 
-const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 1;
 
 /// `manifest.json` of a model folder; the format is documented in models/README.md.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Manifest {
     pub format: u32,
     pub id: String,
@@ -26,7 +26,7 @@ pub struct Manifest {
     pub licence: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct ImageTower {
     pub file: String,
     pub input: String,
@@ -39,7 +39,7 @@ pub struct ImageTower {
     pub std: [f32; 3],
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct TextTower {
     pub file: String,
     pub input: String,
@@ -49,7 +49,7 @@ pub struct TextTower {
     pub dynamic_length: bool,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct ModelFile {
     pub path: String,
     pub sha256: String,

@@ -45,6 +45,17 @@ impl ClipTokenizer {
         Ok(ids)
     }
 
+    /// Whether the vocabulary has CLIP's start and end tokens where this tokenizer puts
+    /// them (spelled as Hugging Face's files or as open_clip's): a file from another
+    /// tokenizer family (XLM-R, SentencePiece) does not.
+    pub fn has_clip_special_tokens(&self) -> bool {
+        let token = |id: i64| u32::try_from(id).ok().and_then(|id| self.inner.id_to_token(id));
+        matches!(
+            token(START_OF_TEXT).as_deref(),
+            Some("<|startoftext|>" | "<start_of_text>")
+        ) && matches!(token(END_OF_TEXT).as_deref(), Some("<|endoftext|>" | "<end_of_text>"))
+    }
+
     pub fn context_length(&self) -> usize {
         self.context_length
     }

@@ -235,7 +235,11 @@ impl Engine {
             .parent()
             .zip(path.file_name())
             .and_then(|(folder, name)| Some(std::fs::canonicalize(folder).ok()?.join(name)));
-        let candidates = [in_canonical_folder, std::fs::canonicalize(path).ok(), std::path::absolute(path).ok()];
+        let candidates = [
+            in_canonical_folder,
+            std::fs::canonicalize(path).ok(),
+            std::path::absolute(path).ok(),
+        ];
         let catalog = lock(&self.catalog);
         for candidate in candidates.iter().flatten() {
             if let Some(id) = catalog.photo_id(candidate)? {

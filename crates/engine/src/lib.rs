@@ -95,9 +95,10 @@ impl ErrorCode {
             | E::Manifest { .. }
             | E::Session { .. }
             | E::ModelInterface { .. }
-            | E::Tokenizer { .. } => ErrorCode::ModelOrRuntime,
+            | E::Tokenizer { .. }
+            | E::Import { .. } => ErrorCode::ModelOrRuntime,
             E::Media(media) => ErrorCode::of_media(media),
-            E::Tokenize { .. } | E::Inference { .. } => ErrorCode::Failed,
+            E::Tokenize { .. } | E::Inference { .. } | E::Write { .. } => ErrorCode::Failed,
         }
     }
 

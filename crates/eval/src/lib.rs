@@ -24,7 +24,11 @@ pub enum EvalError {
     #[error("{path}: not a Karpathy caption file: {source}")]
     Syntax { path: PathBuf, source: serde_json::Error },
     #[error("{path}: no image is in split {split:?} (the file has: {found})")]
-    EmptySplit { path: PathBuf, split: String, found: String },
+    EmptySplit {
+        path: PathBuf,
+        split: String,
+        found: String,
+    },
     #[error("{path}: image {image} has no caption")]
     NoCaption { path: PathBuf, image: String },
     #[error("{path}: cannot prepare the evaluation folder: {source}")]

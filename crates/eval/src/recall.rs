@@ -67,7 +67,8 @@ pub fn recalls(texts: &[Vec<f32>], images: &[Vec<f32>], owner: &[usize]) -> Reca
                     let mut image_rank = Vec::new();
                     let mut row = vec![0f32; texts.len()];
                     for (i, image) in images.iter().enumerate().skip(start).take(chunk) {
-                        for ((score, text), (beaten, own)) in row.iter_mut().zip(texts).zip(beaten.iter_mut().zip(own)) {
+                        for ((score, text), (beaten, own)) in row.iter_mut().zip(texts).zip(beaten.iter_mut().zip(own))
+                        {
                             *score = dot(image, text);
                             *beaten += usize::from(*score > *own);
                         }
@@ -82,7 +83,10 @@ pub fn recalls(texts: &[Vec<f32>], images: &[Vec<f32>], owner: &[usize]) -> Reca
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().expect("a recall worker panicked")).collect()
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a recall worker panicked"))
+            .collect()
     });
     let mut text_rank = vec![0usize; texts.len()];
     let mut image_rank = Vec::with_capacity(images.len());
@@ -161,7 +165,13 @@ mod tests {
         let owner: Vec<usize> = (0..97).collect();
         let texts: Vec<Vec<f32>> = owner
             .iter()
-            .map(|&i| if i % 3 == 0 && i + 1 < 97 { images[i + 1].clone() } else { images[i].clone() })
+            .map(|&i| {
+                if i % 3 == 0 && i + 1 < 97 {
+                    images[i + 1].clone()
+                } else {
+                    images[i].clone()
+                }
+            })
             .collect();
         let r = recalls(&texts, &images, &owner);
         let missed = (0..97).filter(|i| i % 3 == 0 && i + 1 < 97).count() as f64;
@@ -178,7 +188,13 @@ mod tests {
         let owner: Vec<usize> = (0..2500).collect();
         let texts: Vec<Vec<f32>> = owner
             .iter()
-            .map(|&i| if (1000..2000).contains(&i) { images[i ^ 1].clone() } else { images[i].clone() })
+            .map(|&i| {
+                if (1000..2000).contains(&i) {
+                    images[i ^ 1].clone()
+                } else {
+                    images[i].clone()
+                }
+            })
             .collect();
         let folds = recalls_by_fold(&texts, &images, &owner).expect("two folds");
         assert!((folds.text_to_image[0] - 0.5).abs() < 1e-12, "{folds:?}");

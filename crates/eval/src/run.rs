@@ -89,12 +89,20 @@ pub async fn evaluate(
     let summary = {
         let failures = Arc::clone(&failures);
         engine
-            .index(vec![config.data_dir.join("photos")], IndexOptions::default(), cancel.clone(), move |event| {
-                if let IndexEvent::ItemFailed { path, cause, .. } = &event {
-                    failures.lock().unwrap_or_else(|p| p.into_inner()).push((path.clone(), cause.clone()));
-                }
-                events(event);
-            })
+            .index(
+                vec![config.data_dir.join("photos")],
+                IndexOptions::default(),
+                cancel.clone(),
+                move |event| {
+                    if let IndexEvent::ItemFailed { path, cause, .. } = &event {
+                        failures
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((path.clone(), cause.clone()));
+                    }
+                    events(event);
+                },
+            )
             .await?
     };
     let index_seconds = started.elapsed().as_secs_f64();
