@@ -15,6 +15,8 @@ use motis_media::{Preprocessor, decode_upright};
 
 use crate::Global;
 
+mod compare;
+
 #[derive(clap::Args)]
 pub struct BenchArgs {
     /// Photos to index [default: a generated gallery of 12-megapixel JPEGs].
@@ -29,6 +31,11 @@ pub struct BenchArgs {
     /// Queries timed (a fixed list, repeated).
     #[arg(long, default_value_t = 200)]
     queries: usize,
+    /// Instead of the pipeline: compare these models' towers (sizes, image encodes per
+    /// second, text query time, peak memory) against the first one, and each `ID-int8`
+    /// against `ID` (embedding drift).
+    #[arg(long, value_name = "ID,ID,...", value_delimiter = ',')]
+    compare: Vec<String>,
     #[arg(long)]
     json: bool,
 }
@@ -106,6 +113,9 @@ struct Timings {
 }
 
 pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()> {
+    if !args.compare.is_empty() {
+        return compare::run(global, &args.compare, args.json, out);
+    }
     let scratch = tempfile::tempdir().context("cannot make a scratch folder")?;
     let gallery = match &args.gallery {
         Some(dir) => dir.clone(),
