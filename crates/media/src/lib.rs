@@ -4,6 +4,8 @@
 //!
 //! Pure functions over files and buffers: no threads, no catalog, no models.
 
+mod resample;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -72,11 +74,7 @@ impl Decoded {
 /// grayscale, 16-bit and alpha images are converted as Pillow's `convert("RGB")` does
 /// (alpha dropped, not composited).
 pub fn decode_upright(path: &Path) -> Result<RgbImage, MediaError> {
-    let bytes = std::fs::read(path).map_err(|source| MediaError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(decode_bytes(path, &bytes)?.image)
+    Ok(decode_upright_reduced(path, u32::MAX)?.image)
 }
 
 /// Like [`decode_upright`], but a large JPEG is decoded at a reduced scale (1/2, 1/4 or
@@ -104,9 +102,11 @@ pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<Decode
 }
 
 /// A JPEG decoded by libjpeg-turbo at the smallest DCT scale that keeps its shorter side
-/// at least `min_short_side`, with its full size. `None` when it cannot be scaled down,
-/// is not YCbCr, RGB or grayscale (CMYK), claims more than [`MAX_PIXELS`], or
-/// libjpeg-turbo cannot read it: the exact path then decodes it or names the problem.
+/// at least `min_short_side` (full scale when none does), with its full size. Full-scale
+/// JPEGs go through libjpeg-turbo too: its output (accurate IDCT, smooth chroma
+/// upsampling) is what Pillow gives, and so what CLIP models were checked on. `None` when
+/// it is not YCbCr, RGB or grayscale (CMYK), claims more than [`MAX_PIXELS`], or
+/// libjpeg-turbo cannot read it: the `image` crate then decodes it or names the problem.
 fn decode_jpeg_scaled(bytes: &[u8], min_short_side: u32) -> Option<(RgbImage, (u32, u32))> {
     let mut decompressor = turbojpeg::Decompressor::new().ok()?;
     let header = decompressor.read_header(bytes).ok()?;
@@ -120,7 +120,8 @@ fn decode_jpeg_scaled(bytes: &[u8], min_short_side: u32) -> Option<(RgbImage, (u
     }
     let factor = [8, 4, 2]
         .into_iter()
-        .find(|f| width.min(height) / f >= min_short_side)?;
+        .find(|f| width.min(height) / f >= min_short_side)
+        .unwrap_or(1);
     // Asked for an output this size, libjpeg-turbo picks the matching DCT scaling factor.
     let (scaled_width, scaled_height) = (width.div_ceil(factor), height.div_ceil(factor));
     let mut image = RgbImage::new(scaled_width, scaled_height);
@@ -305,56 +306,63 @@ impl InputSpec {
     }
 }
 
-/// Writes model inputs for one spec, reusing its buffers between images.
+/// Writes model inputs for one spec.
 pub struct Preprocessor {
     spec: InputSpec,
-    resizer: fr::Resizer,
-    resized: fr::images::Image<'static>,
 }
 
 impl Preprocessor {
     pub fn new(spec: InputSpec) -> Self {
-        let resized = fr::images::Image::new(spec.width, spec.height, fr::PixelType::U8x3);
-        Preprocessor {
-            spec,
-            resizer: fr::Resizer::new(),
-            resized,
-        }
+        Preprocessor { spec }
     }
 
     pub fn spec(&self) -> &InputSpec {
         &self.spec
     }
 
-    /// Write the normalised CHW tensor of `image` into `out` (`spec().len()` values).
+    /// Write the normalised CHW tensor of `image` into `out` (`spec().len()` values),
+    /// resized with Pillow's bicubic as open_clip's preprocessing does.
     pub fn write_input(&mut self, image: &RgbImage, out: &mut [f32]) -> Result<(), MediaError> {
-        let mut options = bicubic();
-        if self.spec.resize == ResizeMode::ShortestSideCentreCrop {
-            let (left, top, crop_width, crop_height) =
-                centre_crop(image.width(), image.height(), self.spec.width, self.spec.height);
-            options = options.crop(left, top, crop_width, crop_height);
-        }
-        resize(&mut self.resizer, image, &mut self.resized, &options)?;
-        normalise(self.resized.buffer(), &self.spec, out);
+        let (width, height) = image.dimensions();
+        let target = (self.spec.width, self.spec.height);
+        let (resized, origin) = match self.spec.resize {
+            ResizeMode::Squash => (target, (0, 0)),
+            ResizeMode::ShortestSideCentreCrop => centre_crop(width, height, target.0, target.1),
+        };
+        let pixels = resample::resize_crop(
+            image.as_raw(),
+            (width as usize, height as usize),
+            (resized.0 as usize, resized.1 as usize),
+            (origin.0 as usize, origin.1 as usize),
+            (target.0 as usize, target.1 as usize),
+        );
+        normalise(&pixels, &self.spec, out);
         Ok(())
     }
 }
 
-/// The source region that resizing the shorter side to the target and cropping the
-/// centre keeps, in source pixels. Sizes and offsets round as torchvision's `Resize`
-/// and `CenterCrop` do on PIL images, which open_clip uses.
-fn centre_crop(width: u32, height: u32, target_width: u32, target_height: u32) -> (f64, f64, f64, f64) {
-    let short_target = target_width.min(target_height) as f64;
-    let (w, h) = (width as f64, height as f64);
+/// The size the shorter side's resize gives and where the centre crop starts in it, as
+/// torchvision's `Resize(int)` and `CenterCrop` compute them on PIL images (open_clip's
+/// preprocessing): the longer side truncated, the offset rounded half to even.
+fn centre_crop(width: u32, height: u32, target_width: u32, target_height: u32) -> ((u32, u32), (u32, u32)) {
+    let short_target = u64::from(target_width.min(target_height));
+    let (w, h) = (u64::from(width), u64::from(height));
     let (resized_w, resized_h) = if width <= height {
-        (short_target, (short_target * h / w).floor())
+        (short_target, short_target * h / w)
     } else {
-        ((short_target * w / h).floor(), short_target)
+        (short_target * w / h, short_target)
     };
-    let left = ((resized_w - target_width as f64) / 2.0).round_ties_even();
-    let top = ((resized_h - target_height as f64) / 2.0).round_ties_even();
-    let (sx, sy) = (w / resized_w, h / resized_h);
-    (left * sx, top * sy, target_width as f64 * sx, target_height as f64 * sy)
+    // A side shorter than the target (a non-square input) is stretched to it instead of
+    // padded: CLIP-family inputs are square.
+    let (resized_w, resized_h) = (
+        resized_w.max(u64::from(target_width)),
+        resized_h.max(u64::from(target_height)),
+    );
+    let offset = |resized: u64, target: u32| ((resized - u64::from(target)) as f64 / 2.0).round_ties_even() as u32;
+    (
+        (resized_w as u32, resized_h as u32),
+        (offset(resized_w, target_width), offset(resized_h, target_height)),
+    )
 }
 
 fn normalise(rgb: &[u8], spec: &InputSpec, out: &mut [f32]) {
@@ -375,12 +383,12 @@ mod tests {
 
     #[test]
     fn centre_crop_of_a_landscape_photo_keeps_the_middle_square() {
-        let (left, top, w, h) = centre_crop(400, 300, 224, 224);
-        // 400×300 → 298×224, crop offset round(74/2) = 37 resized pixels.
-        let scale = 300.0 / 224.0;
-        assert!((left - 37.0 * 400.0 / 298.0).abs() < 1e-9);
-        assert_eq!(top, 0.0);
-        assert!((w - 224.0 * 400.0 / 298.0).abs() < 1e-9 && (h - 224.0 * scale).abs() < 1e-9);
+        // 400×300 → 298×224 (224 · 400 / 300 = 298.67, truncated); offset (298 − 224) / 2 = 37.
+        assert_eq!(centre_crop(400, 300, 224, 224), ((298, 224), (37, 0)));
+        // 225 × 300 → 224 × 298; offsets round half to even: (298 − 224) / 2 = 37, and
+        // 227 × 224 → (3 / 2 = 1.5) → 2.
+        assert_eq!(centre_crop(225, 300, 224, 224), ((224, 298), (0, 37)));
+        assert_eq!(centre_crop(227, 224, 224, 224), ((227, 224), (2, 0)));
     }
 
     #[test]
