@@ -20,7 +20,7 @@ import open_clip
 import torch
 from PIL import Image, ImageOps
 
-from clip_export import export
+from clip_export import export, open_clip_towers
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -38,8 +38,8 @@ def main() -> None:
     open_clip.factory._MODEL_CONFIGS["motis-clip-tiny"] = CONFIG
     clip, _, preprocess = open_clip.create_model_and_transforms("motis-clip-tiny", pretrained=None)
     manifest = export(
-        clip, preprocess, OUT, "clip-tiny", "random-weight tiny CLIP (test fixture)",
-        {"command": "scripts/make_clip_fixture_model.py", "architecture": CONFIG, "licence": "MIT"},
+        open_clip_towers(clip), OUT, "clip-tiny", "random-weight tiny CLIP (test fixture)",
+        {"command": "scripts/make_clip_fixture_model.py", "architecture": CONFIG}, licence="MIT",
     )
     reference = {"images": {}, "texts": {}}
     with torch.no_grad():
