@@ -578,6 +578,16 @@ fn models_import_reads_immichs_layout_and_its_int32_one_text_per_call_towers() {
     assert!(stderr(&again).contains("installed already"), "{}", stderr(&again));
 }
 
+fn import_into(models: &Path, source: &Path) -> Output {
+    motis(&[
+        "--models-dir",
+        models.to_str().unwrap(),
+        "models",
+        "import",
+        source.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn models_import_names_what_is_missing_and_leaves_nothing_behind() {
     let work = tempfile::tempdir().unwrap();
@@ -585,13 +595,7 @@ fn models_import_names_what_is_missing_and_leaves_nothing_behind() {
     copy_tree(&repo().join("models/tokenizers"), &models.join("tokenizers"));
     let source = immich_folder(work.path());
     std::fs::remove_file(source.join("visual/preprocess_cfg.json")).unwrap();
-    let output = motis(&[
-        "--models-dir",
-        models.to_str().unwrap(),
-        "models",
-        "import",
-        source.to_str().unwrap(),
-    ]);
+    let output = import_into(&models, &source);
     assert_eq!(output.status.code(), Some(3));
     assert!(
         stderr(&output).contains("visual/preprocess_cfg.json: cannot read"),
@@ -601,13 +605,7 @@ fn models_import_names_what_is_missing_and_leaves_nothing_behind() {
 
     let source = immich_folder(&work.path().join("second"));
     std::fs::write(source.join("textual/model.onnx"), b"not a model").unwrap();
-    let output = motis(&[
-        "--models-dir",
-        models.to_str().unwrap(),
-        "models",
-        "import",
-        source.to_str().unwrap(),
-    ]);
+    let output = import_into(&models, &source);
     assert_eq!(output.status.code(), Some(3));
     assert!(stderr(&output).contains("textual/model.onnx"), "{}", stderr(&output));
     let left: Vec<_> = std::fs::read_dir(&models)

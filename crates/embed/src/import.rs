@@ -211,8 +211,8 @@ pub fn import_folder(runtime: &Runtime, source: &Path, models_dir: &Path, id: &s
         ));
     }
     let config: ModelConfig = read_json(&source.join("config.json"))?;
-    let preprocess: PreprocessConfig = read_json(&source.join("visual").join("preprocess_cfg.json"))?;
     let preprocess_path = source.join("visual").join("preprocess_cfg.json");
+    let preprocess: PreprocessConfig = read_json(&preprocess_path)?;
     if preprocess.interpolation != "bicubic" {
         return Err(refuse(
             &preprocess_path,

@@ -157,14 +157,15 @@ impl Engine {
 
     /// The stored embedding of photo `id` under this model.
     pub fn embedding(&self, id: PhotoId) -> Result<Vec<f32>, EngineError> {
-        let photo = self.photo(id)?;
-        lock(&self.catalog)
-            .embedding(id, &self.key)?
-            .ok_or_else(|| EngineError::NotEncoded {
-                id,
-                path: photo.path,
-                model: self.key.clone(),
-            })
+        if let Some(vector) = lock(&self.catalog).embedding(id, &self.key)? {
+            return Ok(vector);
+        }
+        // Only the error needs the photo: no such photo, or one not encoded yet.
+        Err(EngineError::NotEncoded {
+            id,
+            path: self.photo(id)?.path,
+            model: self.key.clone(),
+        })
     }
 
     /// Photos most like photo `id` (itself left out).

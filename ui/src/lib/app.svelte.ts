@@ -98,6 +98,11 @@ export class AppModel {
     this.failures = [...known, ...unlisted];
   }
 
+  /** Everything a run or a removal can change. */
+  private async reload(): Promise<void> {
+    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadFolders(), this.loadFailures()]);
+  }
+
   /** Index every folder; a call during a run waits for that run instead of starting another. */
   index(): Promise<void> {
     this.running ??= this.run();
@@ -111,7 +116,7 @@ export class AppModel {
     } catch (error) {
       this.error = describeError(error);
     }
-    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadFolders(), this.loadFailures()]);
+    await this.reload();
     // Both at once: "Resume" shows when indexing is false, and must then start a new run.
     this.indexing = false;
     this.running = null;
@@ -135,7 +140,7 @@ export class AppModel {
     } catch (error) {
       this.error = describeError(error);
     }
-    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadFolders(), this.loadFailures()]);
+    await this.reload();
     if (this.results) await this.search(this.query);
     if (wasRunning) {
       this.paused = false;
