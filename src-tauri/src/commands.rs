@@ -10,7 +10,6 @@ use motis_engine::{
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::state::{AppState, EngineState, Settings, lock};
@@ -20,6 +19,14 @@ pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,
 }
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CommandError {}
 
 type Reply<T> = Result<T, CommandError>;
 
@@ -114,8 +121,7 @@ pub async fn list_folders(state: State<'_, AppState>) -> Reply<Vec<Folder>> {
 /// path) and queue it for indexing. Returns whether one was chosen.
 #[tauri::command]
 pub async fn add_folder(app: AppHandle, state: State<'_, AppState>) -> Reply<bool> {
-    let chosen = blocking(move || Ok(app.dialog().file().blocking_pick_folder())).await?;
-    let Some(folder) = chosen.and_then(|f| f.into_path().ok()) else {
+    let Some(folder) = blocking(move || crate::platform::pick_folder(&app)).await? else {
         return Ok(false);
     };
     lock(&state.pending_folders).push(folder);

@@ -5,6 +5,7 @@
 //! Not here: anything the engine does (scanning, encoding, search) or the page shows.
 
 mod commands;
+mod platform;
 mod protocol;
 mod state;
 

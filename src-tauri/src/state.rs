@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use motis_engine::{CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, find_models_dir};
+use motis_engine::{CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, find_models_dir};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager};
 
@@ -63,7 +63,7 @@ impl AppState {
     pub fn new(app: &AppHandle, launch: Launch) -> Result<AppState, Box<dyn std::error::Error>> {
         let data_dir = match &launch.data_dir {
             Some(dir) => dir.clone(),
-            None => DataDir::default_location()?,
+            None => crate::platform::default_data_dir(app)?,
         };
         std::fs::create_dir_all(&data_dir)?;
         let settings_path = data_dir.join("settings.json");

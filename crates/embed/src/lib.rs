@@ -15,20 +15,15 @@ use std::path::PathBuf;
 pub use encoder::{ImageEncoder, TextEncoder};
 pub use import::import_folder;
 pub use manifest::{ImageTower, Manifest, Model, ModelFile, TextTower, sha256_file};
-pub use runtime::{Runtime, find_runtime_library};
+pub use runtime::Runtime;
 pub use tokenizer::ClipTokenizer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
-    #[error(
-        "ONNX Runtime library not found (looked for {searched}); run scripts/setup, or set ORT_DYLIB_PATH to libonnxruntime.so.1.31.1"
-    )]
+    #[error("ONNX Runtime library not found (looked for {searched}); {fix}", fix = runtime::FIX)]
     RuntimeMissing { searched: String },
-    #[error("{path}: cannot load ONNX Runtime: {source}")]
-    RuntimeLoad {
-        path: PathBuf,
-        source: ort::LoadDynamicError,
-    },
+    #[error("{path}: cannot load ONNX Runtime: {source}; {fix}", fix = runtime::FIX)]
+    RuntimeLoad { path: PathBuf, source: runtime::LoadError },
     #[error("cannot start ONNX Runtime: {source}")]
     RuntimeStart { source: ort::Error },
     #[error("{path}: cannot read: {source}")]
