@@ -3,8 +3,27 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The emulator command that starts an ARM64 program, when the tests run under qemu-user
+/// (scripts/test-arm64), which cannot start another ARM64 program by itself; empty
+/// otherwise.
+fn emulator() -> Vec<String> {
+    let runner = std::env::var("MOTIS_TEST_RUNNER").unwrap_or_default();
+    runner.split_whitespace().map(String::from).collect()
+}
+
+/// The program under test.
+fn motis_command() -> Command {
+    let emulator = emulator();
+    let Some((program, args)) = emulator.split_first() else {
+        return Command::new(env!("CARGO_BIN_EXE_motis"));
+    };
+    let mut command = Command::new(program);
+    command.args(args).arg(env!("CARGO_BIN_EXE_motis"));
+    command
+}
+
 fn motis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_motis"))
+    motis_command()
         .args(args)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .env_remove("MOTIS_MODELS")
@@ -74,7 +93,7 @@ fn an_unknown_model_exits_3_naming_it() {
 
 #[test]
 fn a_missing_runtime_exits_3_with_the_fix() {
-    let output = Command::new(env!("CARGO_BIN_EXE_motis"))
+    let output = motis_command()
         .args(["embed", "--text", "a red star"])
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so.1.31.1")
@@ -277,7 +296,7 @@ fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
     let mut interrupted = 0;
     for (round, (after, pause)) in moments.into_iter().enumerate() {
         let data = dir.path().join(format!("data-{round}"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_motis"))
+        let mut child = motis_command()
             .args(["--data-dir", data.to_str().unwrap(), "index", photos.to_str().unwrap()])
             .args(["--save-interval", "0"])
             .current_dir(repo())
@@ -345,7 +364,9 @@ fn a_photo_without_read_permission_is_a_failure_naming_it() {
         let bin = root.join("motis");
         std::fs::copy(env!("CARGO_BIN_EXE_motis"), &bin).unwrap();
         let runtime = root.join("libonnxruntime.so.1.31.1");
-        std::fs::copy(repo().join(".ort/lib/libonnxruntime.so.1.31.1"), &runtime).unwrap();
+        let built_for = std::env::var_os("ORT_DYLIB_PATH")
+            .map_or_else(|| repo().join(".ort/lib/libonnxruntime.so.1.31.1"), PathBuf::from);
+        std::fs::copy(built_for, &runtime).unwrap();
         let models = root.join("models");
         copy_tree(&repo().join("models"), &models);
         std::process::Command::new("chown")
@@ -355,12 +376,13 @@ fn a_photo_without_read_permission_is_a_failure_naming_it() {
         let mut command = Command::new("setpriv");
         command
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .args(emulator())
             .arg(&bin)
             .args(["--models-dir", models.to_str().unwrap()])
             .env("ORT_DYLIB_PATH", &runtime);
         command
     } else {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_motis"));
+        let mut command = motis_command();
         command.current_dir(repo());
         command
     };
