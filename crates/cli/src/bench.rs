@@ -175,7 +175,7 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
     let tokio = tokio::runtime::Runtime::new()?;
     let run_started = Instant::now();
     let summary = tokio.block_on(engine.index(
-        vec![gallery.clone()],
+        vec![motis_engine::Source::Folder(gallery.clone())],
         options,
         CancellationToken::new(),
         move |event| {

@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use motis_embed::{ImageEncoder, Model, TextEncoder};
 use motis_engine::{
     CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, Found, IndexOptions, SearchMode,
-    SearchResults, find_models_dir, installed_models, open_model,
+    SearchResults, Source, find_models_dir, installed_models, open_model,
 };
 use motis_media::{Preprocessor, decode_upright};
 
@@ -297,12 +297,12 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 let rows: Vec<_> = failures
                     .iter()
-                    .map(|f| serde_json::json!({ "id": f.id, "path": f.path.to_string_lossy(), "cause": f.cause }))
+                    .map(|f| serde_json::json!({ "id": f.id, "path": f.origin.label().to_string_lossy(), "cause": f.cause }))
                     .collect();
                 writeln!(out, "{}", serde_json::to_string(&rows)?)?;
             } else {
                 for failure in failures {
-                    write_path(&mut out, &failure.path)?;
+                    write_path(&mut out, &failure.origin.label())?;
                     writeln!(out, "\t{}", failure.cause)?;
                 }
             }
@@ -353,7 +353,12 @@ fn index(
         });
         let shown = Arc::clone(&reporter);
         let summary = engine
-            .index(folders, options, cancel.clone(), move |event| shown.show(&event))
+            .index(
+                folders.into_iter().map(Source::Folder).collect(),
+                options,
+                cancel.clone(),
+                move |event| shown.show(&event),
+            )
             .await;
         summary.map(|summary| (summary, cancel.is_cancelled()))
     })?;
@@ -389,7 +394,7 @@ fn print_results(engine: &Engine, results: SearchResults, json: bool, out: &mut 
         SearchResults::Gallery => engine
             .gallery(0, usize::MAX)?
             .into_iter()
-            .map(|photo| (photo.id, photo.path, None))
+            .map(|photo| (photo.id, photo.origin.label(), None))
             .collect(),
         SearchResults::Matches { found, searched, total } => {
             if searched < total {
@@ -397,7 +402,7 @@ fn print_results(engine: &Engine, results: SearchResults, json: bool, out: &mut 
             }
             found
                 .into_iter()
-                .map(|Found { id, path, score }| (id, path, Some(score)))
+                .map(|Found { id, origin, score }| (id, origin.label(), Some(score)))
                 .collect()
         }
     };

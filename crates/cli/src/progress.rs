@@ -45,9 +45,9 @@ impl Reporter {
     pub fn show(&self, event: &IndexEvent) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match event {
-            IndexEvent::Started { model, folders } => {
-                let folders: Vec<String> = folders.iter().map(|f| f.display().to_string()).collect();
-                eprintln!("indexing {} with {model}", folders.join(", "));
+            IndexEvent::Started { model, sources } => {
+                let sources: Vec<String> = sources.iter().map(|f| f.display().to_string()).collect();
+                eprintln!("indexing {} with {model}", sources.join(", "));
             }
             IndexEvent::Progress {
                 phase,

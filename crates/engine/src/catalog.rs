@@ -1,13 +1,13 @@
 //! The catalog: one SQLite row per photo, the source of truth the vector index is derived
-//! from. Paths are stored as the operating system's bytes, so names that are not valid
-//! UTF-8 survive.
+//! from, and one row per photo source (a folder or a photo library). Paths are stored as
+//! the operating system's bytes, so names that are not valid UTF-8 survive.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{EngineError, ScanEntry};
+use crate::{EngineError, LibraryItem, Origin, ScanEntry, Source};
 
 pub type PhotoId = i64;
 
@@ -41,8 +41,9 @@ impl PreviewState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhotoRecord {
     pub id: PhotoId,
-    pub path: PathBuf,
+    pub origin: Origin,
     pub size: u64,
+    /// The file's modification time, or the library's modification stamp.
     pub mtime_ns: i64,
     /// Upright full-resolution size, known once the preview is made.
     pub width: Option<u32>,
@@ -56,6 +57,7 @@ pub struct PhotoRecord {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CatalogCounts {
     pub folders: usize,
+    pub libraries: usize,
     pub photos: usize,
     pub previews: usize,
     pub failed: usize,
@@ -67,23 +69,41 @@ pub struct CatalogCounts {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     pub id: PhotoId,
-    pub path: PathBuf,
+    pub origin: Origin,
     pub cause: String,
 }
 
-const PHOTO_COLUMNS: &str = "id, path, size, mtime_ns, width, height, orientation, preview_state, last_error";
+/// Photos joined with their source, as [`origin`] and [`photo_record`] read them.
+const PHOTOS: &str = "photos JOIN sources ON sources.id = photos.source_id";
+const ORIGIN_COLUMNS: &str = "sources.kind, sources.location, photos.locator, photos.name";
+const PHOTO_COLUMNS: &str = "photos.id, sources.kind, sources.location, photos.locator, photos.name, size, mtime_ns,
+    width, height, orientation, preview_state, last_error";
+
+/// The origin of a photo from the four [`ORIGIN_COLUMNS`] starting at column `at`.
+fn origin(row: &rusqlite::Row, at: usize) -> rusqlite::Result<Origin> {
+    let kind: String = row.get(at)?;
+    let locator: Vec<u8> = row.get(at + 2)?;
+    Ok(match kind.as_str() {
+        "library" => Origin::Library {
+            library: String::from_utf8_lossy(&row.get::<_, Vec<u8>>(at + 1)?).into_owned(),
+            item: String::from_utf8_lossy(&locator).into_owned(),
+            name: row.get::<_, Option<String>>(at + 3)?.unwrap_or_default(),
+        },
+        _ => Origin::File(bytes_path(locator)),
+    })
+}
 
 fn photo_record(row: &rusqlite::Row) -> rusqlite::Result<PhotoRecord> {
     Ok(PhotoRecord {
         id: row.get(0)?,
-        path: bytes_path(row.get(1)?),
-        size: row.get::<_, i64>(2)? as u64,
-        mtime_ns: row.get(3)?,
-        width: row.get(4)?,
-        height: row.get(5)?,
-        orientation: row.get(6)?,
-        preview: PreviewState::parse(&row.get::<_, String>(7)?),
-        last_error: row.get(8)?,
+        origin: origin(row, 1)?,
+        size: row.get::<_, i64>(5)? as u64,
+        mtime_ns: row.get(6)?,
+        width: row.get(7)?,
+        height: row.get(8)?,
+        orientation: row.get(9)?,
+        preview: PreviewState::parse(&row.get::<_, String>(10)?),
+        last_error: row.get(11)?,
     })
 }
 
@@ -143,6 +163,48 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX photos_newest_first ON photos(mtime_ns DESC, id DESC);
 "#,
+    r#"
+    -- Photo sources: a folder (location: its canonical path) or a photo library
+    -- (location: the library's name, never an absolute path; albums: the chosen album
+    -- ids, one per line, or NULL for all of it). Photos are named by their source and a
+    -- locator: a folder photo's path, or a library photo's stable id.
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('folder', 'library')),
+        location BLOB NOT NULL,
+        albums TEXT,
+        UNIQUE (kind, location)
+    );
+    INSERT INTO sources (id, kind, location) SELECT id, 'folder', path FROM folders;
+    CREATE TABLE photos_new (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        locator BLOB NOT NULL,
+        -- What a library shows as the file name; NULL for folder photos (their path says).
+        name TEXT,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        -- sha256 of a folder photo, for recognising moves; NULL for library photos.
+        hash BLOB,
+        width INTEGER,
+        height INTEGER,
+        orientation INTEGER,
+        preview_state TEXT NOT NULL DEFAULT 'pending',
+        last_error TEXT,
+        UNIQUE (source_id, locator)
+    );
+    INSERT INTO photos_new (id, source_id, locator, size, mtime_ns, hash, width, height, orientation,
+                            preview_state, last_error)
+        SELECT id, folder_id, path, size, mtime_ns, hash, width, height, orientation, preview_state, last_error
+        FROM photos;
+    DROP TABLE photos;
+    DROP TABLE folders;
+    ALTER TABLE photos_new RENAME TO photos;
+    CREATE INDEX photos_by_hash ON photos(hash) WHERE hash IS NOT NULL;
+    -- A file is one photo, whichever of the folders added holds it.
+    CREATE UNIQUE INDEX photo_files ON photos(locator) WHERE name IS NULL;
+    CREATE INDEX photos_newest_first ON photos(mtime_ns DESC, id DESC);
+"#,
 ];
 
 /// What a scan changed. `removed` ids must leave the vector index too; `moved` photos
@@ -198,8 +260,10 @@ impl Catalog {
         connection
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sqlite)?;
+        // Foreign keys are enforced once migrated: a migration that rebuilds a table
+        // must not cascade its drop to the rows that reference it.
         connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
             .map_err(sqlite)?;
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -215,11 +279,23 @@ impl Catalog {
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let transaction = connection.transaction().map_err(sqlite)?;
             transaction.execute_batch(migration).map_err(sqlite)?;
+            let dangling: Option<String> = transaction
+                .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                .optional()
+                .map_err(sqlite)?;
+            if let Some(table) = dangling {
+                return Err(EngineError::Migration {
+                    path: path.to_owned(),
+                    step: i + 1,
+                    cause: format!("rows of {table} lost what they refer to"),
+                });
+            }
             transaction
                 .pragma_update(None, "user_version", i as i64 + 1)
                 .map_err(sqlite)?;
             transaction.commit().map_err(sqlite)?;
         }
+        connection.execute_batch("PRAGMA foreign_keys = ON;").map_err(sqlite)?;
         Ok(Catalog {
             connection,
             path: path.to_owned(),
@@ -250,18 +326,11 @@ impl Catalog {
             source,
         };
         let transaction = self.connection.transaction().map_err(sqlite)?;
-        transaction
-            .execute("INSERT OR IGNORE INTO folders (path) VALUES (?1)", [path_bytes(folder)])
-            .map_err(sqlite)?;
-        let folder_id: i64 = transaction
-            .query_row("SELECT id FROM folders WHERE path = ?1", [path_bytes(folder)], |r| {
-                r.get(0)
-            })
-            .map_err(sqlite)?;
+        let folder_id = source_id(&transaction, "folder", path_bytes(folder), None).map_err(sqlite)?;
         let mut known: HashMap<Vec<u8>, (PhotoId, i64, i64, Vec<u8>)> = HashMap::new();
         {
             let mut statement = transaction
-                .prepare("SELECT path, id, size, mtime_ns, hash FROM photos WHERE folder_id = ?1")
+                .prepare("SELECT locator, id, size, mtime_ns, hash FROM photos WHERE source_id = ?1")
                 .map_err(sqlite)?;
             let rows = statement
                 .query_map([folder_id], |r| {
@@ -320,7 +389,7 @@ impl Catalog {
                 // A move from another folder of the catalog whose file is gone.
                 None => transaction
                     .query_row(
-                        "SELECT id, path FROM photos WHERE hash = ?1 AND folder_id != ?2",
+                        "SELECT id, locator FROM photos WHERE hash = ?1 AND source_id != ?2",
                         params![hash, folder_id],
                         |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
                     )
@@ -332,7 +401,7 @@ impl Catalog {
             if let Some(id) = moved_from {
                 transaction
                     .execute(
-                        "UPDATE photos SET path = ?2, folder_id = ?3, size = ?4, mtime_ns = ?5 WHERE id = ?1",
+                        "UPDATE photos SET locator = ?2, source_id = ?3, size = ?4, mtime_ns = ?5 WHERE id = ?1",
                         params![
                             id,
                             path_bytes(&entry.path),
@@ -346,7 +415,7 @@ impl Catalog {
             } else {
                 transaction
                     .execute(
-                        "INSERT INTO photos (folder_id, path, size, mtime_ns, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        "INSERT INTO photos (source_id, locator, size, mtime_ns, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
                         params![
                             folder_id,
                             path_bytes(&entry.path),
@@ -370,21 +439,104 @@ impl Catalog {
         Ok(report)
     }
 
-    pub fn photo_path(&self, id: PhotoId) -> Result<Option<PathBuf>, EngineError> {
-        let path: Option<Vec<u8>> = self
-            .connection
-            .query_row("SELECT path FROM photos WHERE id = ?1", [id], |r| r.get(0))
-            .optional()
-            .map_err(self.sqlite())?;
-        Ok(path.map(bytes_path))
+    /// Bring the catalog's view of the photo library `library` in line with a complete
+    /// listing of it (limited to `albums`, which the catalog remembers for the next
+    /// runs), in one transaction. A listed id the catalog lacks is a new photo; a known
+    /// id with a new stamp is an edited one (its embeddings go); a known id no longer
+    /// listed was deleted or is no longer covered by the person's permission, and leaves.
+    pub fn reconcile_library(
+        &mut self,
+        library: &str,
+        albums: Option<&[String]>,
+        items: &[LibraryItem],
+    ) -> Result<ScanReport, EngineError> {
+        let sqlite = |source| EngineError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let transaction = self.connection.transaction().map_err(sqlite)?;
+        let albums = albums.map(|albums| albums.join("\n"));
+        let library_id = source_id(&transaction, "library", library.as_bytes(), Some(albums)).map_err(sqlite)?;
+        let mut known: HashMap<Vec<u8>, (PhotoId, i64)> = HashMap::new();
+        {
+            let mut statement = transaction
+                .prepare("SELECT locator, id, mtime_ns FROM photos WHERE source_id = ?1")
+                .map_err(sqlite)?;
+            let rows = statement
+                .query_map([library_id], |r| Ok((r.get::<_, Vec<u8>>(0)?, (r.get(1)?, r.get(2)?))))
+                .map_err(sqlite)?;
+            for row in rows {
+                let (locator, value) = row.map_err(sqlite)?;
+                known.insert(locator, value);
+            }
+        }
+        let mut report = ScanReport::default();
+        for item in items {
+            match known.remove(item.id.as_bytes()) {
+                Some((_, stamp)) if stamp == item.stamp_ns => report.unchanged += 1,
+                Some((id, _)) => {
+                    transaction
+                        .execute(
+                            "UPDATE photos SET name = ?2, size = ?3, mtime_ns = ?4, width = NULL, height = NULL,
+                             orientation = NULL, preview_state = 'pending', last_error = NULL WHERE id = ?1",
+                            params![id, item.name, item.size as i64, item.stamp_ns],
+                        )
+                        .map_err(sqlite)?;
+                    forget_embeddings(&transaction, id).map_err(sqlite)?;
+                    report.changed.push(id);
+                }
+                None => {
+                    transaction
+                        .execute(
+                            "INSERT INTO photos (source_id, locator, name, size, mtime_ns) VALUES (?1, ?2, ?3, ?4, ?5)
+                             ON CONFLICT (source_id, locator) DO NOTHING",
+                            params![
+                                library_id,
+                                item.id.as_bytes(),
+                                item.name,
+                                item.size as i64,
+                                item.stamp_ns
+                            ],
+                        )
+                        .map_err(sqlite)?;
+                    // A library that lists an id twice gets one photo.
+                    if transaction.changes() == 1 {
+                        report.added.push(transaction.last_insert_rowid());
+                    }
+                }
+            }
+        }
+        for (id, _) in known.into_values() {
+            forget_embeddings(&transaction, id).map_err(sqlite)?;
+            transaction
+                .execute("DELETE FROM photos WHERE id = ?1", [id])
+                .map_err(sqlite)?;
+            report.removed.push(id);
+        }
+        transaction.commit().map_err(sqlite)?;
+        Ok(report)
     }
 
-    /// The id of the photo stored at `path`, if the catalog has it.
+    /// Where photo `id` is, if the catalog has it.
+    pub fn origin(&self, id: PhotoId) -> Result<Option<Origin>, EngineError> {
+        self.connection
+            .query_row(
+                &format!("SELECT {ORIGIN_COLUMNS} FROM {PHOTOS} WHERE photos.id = ?1"),
+                [id],
+                |r| origin(r, 0),
+            )
+            .optional()
+            .map_err(self.sqlite())
+    }
+
+    /// The id of the photo file at `path`, if the catalog has it.
     pub fn photo_id(&self, path: &Path) -> Result<Option<PhotoId>, EngineError> {
         self.connection
-            .query_row("SELECT id FROM photos WHERE path = ?1", [path_bytes(path)], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT id FROM photos WHERE locator = ?1 AND name IS NULL",
+                [path_bytes(path)],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(self.sqlite())
     }
@@ -445,24 +597,33 @@ impl Catalog {
 
     /// Photos with a preview but no embedding for `model`, newest first: what an
     /// indexing run still has to encode. Photos that failed before are tried again.
-    pub fn unencoded(&self, model: &str) -> Result<Vec<(PhotoId, PathBuf)>, EngineError> {
-        self.query_paths(
-            "SELECT id, path FROM photos WHERE preview_state = 'done' AND id NOT IN
-             (SELECT photo_id FROM embeddings WHERE model = ?1) ORDER BY mtime_ns DESC, id DESC",
+    pub fn unencoded(&self, model: &str) -> Result<Vec<(PhotoId, Origin)>, EngineError> {
+        self.query_origins(
+            &format!(
+                "SELECT photos.id, {ORIGIN_COLUMNS} FROM {PHOTOS} WHERE preview_state = 'done' AND photos.id NOT IN
+                 (SELECT photo_id FROM embeddings WHERE model = ?1) ORDER BY mtime_ns DESC, photos.id DESC"
+            ),
             [model],
         )
     }
 
     /// Photos whose preview is missing or failed before, newest first.
-    pub fn without_preview(&self) -> Result<Vec<(PhotoId, PathBuf)>, EngineError> {
-        self.query_paths(
-            "SELECT id, path FROM photos WHERE preview_state != 'done' ORDER BY mtime_ns DESC, id DESC",
+    pub fn without_preview(&self) -> Result<Vec<(PhotoId, Origin)>, EngineError> {
+        self.query_origins(
+            &format!(
+                "SELECT photos.id, {ORIGIN_COLUMNS} FROM {PHOTOS} WHERE preview_state != 'done'
+                 ORDER BY mtime_ns DESC, photos.id DESC"
+            ),
             [],
         )
     }
 
-    fn query_paths(&self, sql: &str, arguments: impl rusqlite::Params) -> Result<Vec<(PhotoId, PathBuf)>, EngineError> {
-        self.rows(sql, arguments, |r| Ok((r.get(0)?, bytes_path(r.get(1)?))))
+    fn query_origins(
+        &self,
+        sql: &str,
+        arguments: impl rusqlite::Params,
+    ) -> Result<Vec<(PhotoId, Origin)>, EngineError> {
+        self.rows(sql, arguments, |r| Ok((r.get(0)?, origin(r, 1)?)))
     }
 
     /// Every row of a query, each turned into a value by `row`.
@@ -520,7 +681,7 @@ impl Catalog {
     pub fn photo(&self, id: PhotoId) -> Result<Option<PhotoRecord>, EngineError> {
         self.connection
             .query_row(
-                &format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = ?1"),
+                &format!("SELECT {PHOTO_COLUMNS} FROM {PHOTOS} WHERE photos.id = ?1"),
                 [id],
                 photo_record,
             )
@@ -531,7 +692,7 @@ impl Catalog {
     /// A page of the gallery: all photos, newest first.
     pub fn gallery(&self, offset: usize, limit: usize) -> Result<Vec<PhotoRecord>, EngineError> {
         self.rows(
-            &format!("SELECT {PHOTO_COLUMNS} FROM photos ORDER BY mtime_ns DESC, id DESC LIMIT ?1 OFFSET ?2"),
+            &format!("SELECT {PHOTO_COLUMNS} FROM {PHOTOS} ORDER BY mtime_ns DESC, photos.id DESC LIMIT ?1 OFFSET ?2"),
             params![i64::try_from(limit).unwrap_or(i64::MAX), offset as i64],
             photo_record,
         )
@@ -540,13 +701,16 @@ impl Catalog {
     /// The photos whose last preview or encoding attempt failed, with the cause.
     pub fn failures(&self) -> Result<Vec<Failure>, EngineError> {
         self.rows(
-            "SELECT id, path, last_error FROM photos WHERE last_error IS NOT NULL ORDER BY path",
+            &format!(
+                "SELECT photos.id, {ORIGIN_COLUMNS}, last_error FROM {PHOTOS} WHERE last_error IS NOT NULL
+                 ORDER BY sources.location, photos.locator"
+            ),
             [],
             |r| {
                 Ok(Failure {
                     id: r.get(0)?,
-                    path: bytes_path(r.get(1)?),
-                    cause: r.get(2)?,
+                    origin: origin(r, 1)?,
+                    cause: r.get(5)?,
                 })
             },
         )
@@ -566,7 +730,8 @@ impl Catalog {
             |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as usize)),
         )?;
         Ok(CatalogCounts {
-            folders: count("SELECT COUNT(*) FROM folders")?,
+            folders: count("SELECT COUNT(*) FROM sources WHERE kind = 'folder'")?,
+            libraries: count("SELECT COUNT(*) FROM sources WHERE kind = 'library'")?,
             photos: count("SELECT COUNT(*) FROM photos")?,
             previews: count("SELECT COUNT(*) FROM photos WHERE preview_state = 'done'")?,
             failed: count("SELECT COUNT(*) FROM photos WHERE last_error IS NOT NULL")?,
@@ -574,26 +739,55 @@ impl Catalog {
         })
     }
 
+    /// The folder sources, by path.
     pub fn folders(&self) -> Result<Vec<PathBuf>, EngineError> {
-        self.rows("SELECT path FROM folders ORDER BY path", [], |r| {
-            Ok(bytes_path(r.get(0)?))
-        })
+        self.rows(
+            "SELECT location FROM sources WHERE kind = 'folder' ORDER BY location",
+            [],
+            |r| Ok(bytes_path(r.get(0)?)),
+        )
     }
 
-    /// Forget a folder and its photos (their embeddings leave tombstones for the saved
-    /// indexes). Returns the removed photo ids; nothing when the folder is unknown.
-    pub fn remove_folder(&mut self, folder: &Path) -> Result<Vec<PhotoId>, EngineError> {
+    /// Every source: folders by path, then libraries by name (with their chosen albums).
+    pub fn sources(&self) -> Result<Vec<Source>, EngineError> {
+        self.rows(
+            "SELECT kind, location, albums FROM sources ORDER BY kind, location",
+            [],
+            |r| {
+                let location: Vec<u8> = r.get(1)?;
+                Ok(match r.get::<_, String>(0)?.as_str() {
+                    "library" => Source::Library {
+                        name: String::from_utf8_lossy(&location).into_owned(),
+                        albums: r
+                            .get::<_, Option<String>>(2)?
+                            .map(|albums| albums.split('\n').filter(|a| !a.is_empty()).map(String::from).collect()),
+                    },
+                    _ => Source::Folder(bytes_path(location)),
+                })
+            },
+        )
+    }
+
+    /// Forget a source and its photos (their embeddings leave tombstones for the saved
+    /// indexes). Returns the removed photo ids; nothing when the source is unknown.
+    pub fn remove_source(&mut self, source: &Source) -> Result<Vec<PhotoId>, EngineError> {
         let sqlite = |source| EngineError::Sqlite {
             path: self.path.clone(),
             source,
         };
+        let (kind, location) = match source {
+            Source::Folder(path) => ("folder", path_bytes(path)),
+            Source::Library { name, .. } => ("library", name.as_bytes()),
+        };
         let transaction = self.connection.transaction().map_err(sqlite)?;
         let ids: Vec<PhotoId> = {
             let mut statement = transaction
-                .prepare("SELECT photos.id FROM photos JOIN folders ON folders.id = photos.folder_id WHERE folders.path = ?1")
+                .prepare(&format!(
+                    "SELECT photos.id FROM {PHOTOS} WHERE sources.kind = ?1 AND sources.location = ?2"
+                ))
                 .map_err(sqlite)?;
             let rows = statement
-                .query_map([path_bytes(folder)], |r| r.get(0))
+                .query_map(params![kind, location], |r| r.get(0))
                 .map_err(sqlite)?;
             rows.collect::<Result<_, _>>().map_err(sqlite)?
         };
@@ -601,7 +795,10 @@ impl Catalog {
             forget_embeddings(&transaction, id).map_err(sqlite)?;
         }
         transaction
-            .execute("DELETE FROM folders WHERE path = ?1", [path_bytes(folder)])
+            .execute(
+                "DELETE FROM sources WHERE kind = ?1 AND location = ?2",
+                params![kind, location],
+            )
             .map_err(sqlite)?;
         transaction.commit().map_err(sqlite)?;
         Ok(ids)
@@ -677,6 +874,30 @@ impl Catalog {
             .map_err(sqlite)?;
         transaction.commit().map_err(sqlite)
     }
+}
+
+/// The id of a source, created if new; `albums`, when given, replaces the chosen albums.
+fn source_id(
+    transaction: &rusqlite::Transaction,
+    kind: &str,
+    location: &[u8],
+    albums: Option<Option<String>>,
+) -> rusqlite::Result<i64> {
+    transaction.execute(
+        "INSERT OR IGNORE INTO sources (kind, location) VALUES (?1, ?2)",
+        params![kind, location],
+    )?;
+    if let Some(albums) = albums {
+        transaction.execute(
+            "UPDATE sources SET albums = ?3 WHERE kind = ?1 AND location = ?2",
+            params![kind, location, albums],
+        )?;
+    }
+    transaction.query_row(
+        "SELECT id FROM sources WHERE kind = ?1 AND location = ?2",
+        params![kind, location],
+        |r| r.get(0),
+    )
 }
 
 /// Drop a photo's embeddings, leaving a tombstone for each model whose saved index

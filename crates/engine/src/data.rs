@@ -1,10 +1,14 @@
-//! Where the engine keeps its state: one data folder holding the catalog, the previews
-//! and one vector index file per model.
+//! Where the engine keeps its state: one data folder holding the catalog, the previews,
+//! the renditions made for the screen, and one vector index file per model.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::{EngineError, PhotoId};
+
+/// The long sides renditions are made at: a request is served from the smallest that
+/// covers it, so that the cache holds a few sizes of a photo, not one per window size.
+pub const RENDITION_SIDES: [u32; 5] = [480, 720, 1080, 1440, 2160];
 
 #[derive(Clone, Debug)]
 pub struct DataDir {
@@ -53,6 +57,26 @@ impl DataDir {
             .join("previews")
             .join((id / 1000).to_string())
             .join(format!("{id}.jpg"))
+    }
+
+    /// A rendition of a photo for the screen, `long_side` pixels on its long side.
+    pub fn rendition_path(&self, id: PhotoId, long_side: u32) -> PathBuf {
+        self.root
+            .join("renditions")
+            .join(long_side.to_string())
+            .join((id / 1000).to_string())
+            .join(format!("{id}.jpg"))
+    }
+
+    /// Delete what was made from photos that changed or left: previews and renditions.
+    /// A stale file only costs disk space, but its id may be reused.
+    pub(crate) fn forget_made_files(&self, ids: &[PhotoId]) {
+        for &id in ids {
+            let _ = std::fs::remove_file(self.preview_path(id));
+            for side in RENDITION_SIDES {
+                let _ = std::fs::remove_file(self.rendition_path(id, side));
+            }
+        }
     }
 
     /// The vector index of a model, named by its key (id and weights).

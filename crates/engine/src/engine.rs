@@ -1,15 +1,19 @@
 //! [`Engine`]: one data folder and one model, shared by every front end.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use motis_embed::{Model, Runtime, TextEncoder};
+use motis_media::{Decoded, PREVIEW_LONG_SIDE, decode_bytes_upright_reduced, decode_upright_reduced, write_preview};
 
+use crate::data::RENDITION_SIDES;
 use crate::live_index::LiveIndex;
 use crate::pipeline::{self, IndexOptions};
+use crate::previews::{Made, PreviewDesk};
 use crate::{
-    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, IndexEvent, IndexSummary, PhotoId,
-    PhotoRecord, SearchMode, model_key, open_model,
+    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, IndexEvent, IndexSummary, Origin,
+    PhotoId, PhotoLibrary, PhotoRecord, PreviewState, SearchMode, Source, model_key, open_model,
 };
 
 #[derive(Clone, Debug)]
@@ -44,7 +48,7 @@ impl Query {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Found {
     pub id: PhotoId,
-    pub path: PathBuf,
+    pub origin: Origin,
     pub score: f32,
 }
 
@@ -81,6 +85,8 @@ pub struct Engine {
     pub(crate) index: RwLock<LiveIndex>,
     text: Mutex<Option<TextEncoder>>,
     ready: OnceLock<Runtime>,
+    libraries: RwLock<HashMap<String, Arc<dyn PhotoLibrary>>>,
+    pub(crate) previews: PreviewDesk,
 }
 
 /// A poisoned lock means a thread panicked mid-search; the data behind it (a read
@@ -107,7 +113,73 @@ impl Engine {
             index: RwLock::new(index),
             text: Mutex::new(None),
             ready: OnceLock::new(),
+            libraries: RwLock::new(HashMap::new()),
+            previews: PreviewDesk::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         })
+    }
+
+    /// Make a photo library available to indexing runs ([`Source::Library`] by its
+    /// name) and to reading its photos. Replaces a library of the same name.
+    pub fn attach_library(&self, library: Arc<dyn PhotoLibrary>) {
+        let name = library.name().to_owned();
+        self.libraries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(name, library);
+    }
+
+    pub(crate) fn library(&self, name: &str) -> Result<Arc<dyn PhotoLibrary>, EngineError> {
+        self.libraries
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(name)
+            .cloned()
+            .ok_or_else(|| EngineError::NoSuchLibrary(name.to_owned()))
+    }
+
+    /// The bytes of a photo as its source holds them (a library converts formats
+    /// motis cannot decode, such as HEIC, to JPEG).
+    pub fn photo_bytes(&self, id: PhotoId) -> Result<Vec<u8>, EngineError> {
+        self.read(&self.photo(id)?.origin, None)
+    }
+
+    fn read(&self, origin: &Origin, min_short_side: Option<u32>) -> Result<Vec<u8>, EngineError> {
+        match origin {
+            Origin::File(path) => std::fs::read(path).map_err(|source| EngineError::Read {
+                path: path.clone(),
+                source,
+            }),
+            Origin::Library { library, item, .. } => {
+                self.library(library)?
+                    .read(item, min_short_side)
+                    .map_err(|source| EngineError::Library {
+                        label: origin.label(),
+                        source,
+                    })
+            }
+        }
+    }
+
+    /// A photo decoded upright, reduced as far as its shorter side stays at least
+    /// `min_short_side` (see [`motis_media::decode_upright_reduced`]).
+    pub(crate) fn decode(&self, origin: &Origin, min_short_side: u32) -> Result<Decoded, EngineError> {
+        Ok(match origin {
+            Origin::File(path) => decode_upright_reduced(path, min_short_side)?,
+            Origin::Library { .. } => {
+                let bytes = self.read(origin, Some(min_short_side))?;
+                decode_bytes_upright_reduced(&origin.label(), &bytes, min_short_side)?
+            }
+        })
+    }
+
+    /// Make the preview of one photo; returns its upright size and EXIF orientation.
+    pub(crate) fn make_preview(&self, id: PhotoId, origin: &Origin) -> Made {
+        let made = (|| -> Result<(u32, u32, u8), EngineError> {
+            let decoded = self.decode(origin, PREVIEW_LONG_SIDE)?;
+            write_preview(&decoded.image, PREVIEW_LONG_SIDE, &self.data.preview_path(id))?;
+            Ok((decoded.width, decoded.height, decoded.orientation))
+        })();
+        made.map_err(|error| error.to_string())
     }
 
     pub fn model(&self) -> &Model {
@@ -163,7 +235,7 @@ impl Engine {
         // Only the error needs the photo: no such photo, or one not encoded yet.
         Err(EngineError::NotEncoded {
             id,
-            path: self.photo(id)?.path,
+            path: self.photo(id)?.origin.label(),
             model: self.key.clone(),
         })
     }
@@ -197,10 +269,10 @@ impl Engine {
             }
             // An id the catalog no longer has (removed by a run in another process
             // since this index was loaded) is not an answer.
-            if let Some(path) = catalog.photo_path(id)? {
+            if let Some(origin) = catalog.origin(id)? {
                 found.push(Found {
                     id,
-                    path,
+                    origin,
                     score: hit.score,
                 });
             }
@@ -253,7 +325,62 @@ impl Engine {
     /// The preview file of photo `id`, if it has been made.
     pub fn preview_path(&self, id: PhotoId) -> Result<Option<PathBuf>, EngineError> {
         let photo = self.photo(id)?;
-        Ok((photo.preview == crate::PreviewState::Done).then(|| self.data.preview_path(id)))
+        Ok((photo.preview == PreviewState::Done).then(|| self.data.preview_path(id)))
+    }
+
+    /// The preview file of photo `id` for the screen: made now if it is not made yet,
+    /// ahead of an indexing run's background work. `Err` with the cause when the photo
+    /// cannot be previewed.
+    pub fn preview_for_screen(&self, id: PhotoId) -> Result<PathBuf, EngineError> {
+        let photo = self.photo(id)?;
+        let path = self.data.preview_path(id);
+        let failed = EngineError::Preview;
+        match photo.preview {
+            PreviewState::Done => return Ok(path),
+            PreviewState::Failed => return Err(failed(photo.last_error.clone().unwrap_or_default())),
+            PreviewState::Pending => {}
+        }
+        match self.previews.for_screen(id, || self.make_preview(id, &photo.origin)) {
+            Some(made) => {
+                // The run's writer may hold the catalog; this one row waits its turn.
+                let (done, failures) = match &made {
+                    Ok((width, height, orientation)) => (vec![(id, *width, *height, *orientation)], vec![]),
+                    Err(cause) => (vec![], vec![(id, cause.clone())]),
+                };
+                lock(&self.catalog).record_previews(&done, &failures)?;
+                made.map(|_| path).map_err(failed)
+            }
+            // Made meanwhile by the background run, which records it.
+            None if path.is_file() => Ok(path),
+            None => Err(failed(format!(
+                "{}: the preview could not be made",
+                photo.origin.label().display()
+            ))),
+        }
+    }
+
+    /// A rendition of photo `id` for the screen, at least `long_side` pixels on its long
+    /// side where the photo has them (see [`crate::RENDITION_SIDES`]), made on first
+    /// request and kept.
+    pub fn rendition(&self, id: PhotoId, long_side: u32) -> Result<PathBuf, EngineError> {
+        let photo = self.photo(id)?;
+        let side = RENDITION_SIDES
+            .into_iter()
+            .find(|&side| side >= long_side)
+            .unwrap_or(RENDITION_SIDES[RENDITION_SIDES.len() - 1]);
+        let path = self.data.rendition_path(id, side);
+        if path.is_file() {
+            return Ok(path);
+        }
+        // Decoded as small as keeps the long side: the short side may shrink by the
+        // aspect ratio.
+        let short_side = match (photo.width, photo.height) {
+            (Some(w), Some(h)) if w.max(h) > 0 => (u64::from(side) * u64::from(w.min(h)) / u64::from(w.max(h))) as u32,
+            _ => side,
+        };
+        let decoded = self.decode(&photo.origin, short_side)?;
+        write_preview(&decoded.image, side, &path)?;
+        Ok(path)
     }
 
     pub fn failures(&self) -> Result<Vec<Failure>, EngineError> {
@@ -264,16 +391,19 @@ impl Engine {
         lock(&self.catalog).folders()
     }
 
-    /// Stop indexing a folder: its photos leave the catalog, the index and the previews.
+    /// Every photo source the catalog knows: folders, then libraries.
+    pub fn sources(&self) -> Result<Vec<Source>, EngineError> {
+        lock(&self.catalog).sources()
+    }
+
+    /// Stop indexing a source: its photos leave the catalog, the index and the previews.
     /// Refused (`Busy`) while an indexing run holds the data folder.
-    pub fn remove_folder(&self, folder: &Path) -> Result<usize, EngineError> {
+    pub fn remove_source(&self, source: &Source) -> Result<usize, EngineError> {
         let _lock = self.data.lock_for_writing()?;
         let mut writer = Catalog::open(&self.data.catalog_path())?;
-        let removed = writer.remove_folder(folder)?;
-        for &id in &removed {
-            // A stale preview only costs disk space.
-            let _ = std::fs::remove_file(self.data.preview_path(id));
-        }
+        let removed = writer.remove_source(source)?;
+        self.previews.forget(&removed);
+        self.data.forget_made_files(&removed);
         let mut index = self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         index.fold(&writer)?;
         index.save(&mut writer)?;
@@ -299,17 +429,19 @@ impl Engine {
         })
     }
 
-    /// Index `folders` (all folders indexed before when empty): scan them, make every
-    /// missing preview, then encode what is not encoded yet, reporting through `events`.
-    /// Searches keep working meanwhile, on what is encoded so far. Cancelling stops the
-    /// run after the photos in flight, with everything done so far saved.
+    /// Index `sources` (all sources indexed before when empty): scan them (the gallery
+    /// is complete once the scan phase ends), make every missing preview, then encode
+    /// what is not encoded yet, reporting through `events`. Previews asked for by the
+    /// screen meanwhile go first ([`Engine::preview_for_screen`]); searches keep working,
+    /// on what is encoded so far. Cancelling stops the run after the photos in flight,
+    /// with everything done so far saved.
     pub async fn index(
         self: &Arc<Self>,
-        folders: Vec<PathBuf>,
+        sources: Vec<Source>,
         options: IndexOptions,
         cancel: CancellationToken,
         events: impl Fn(IndexEvent) + Send + Sync + 'static,
     ) -> Result<IndexSummary, EngineError> {
-        pipeline::run(Arc::clone(self), folders, options, cancel, Arc::new(events)).await
+        pipeline::run(Arc::clone(self), sources, options, cancel, Arc::new(events)).await
     }
 }

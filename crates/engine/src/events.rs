@@ -7,8 +7,8 @@ use serde::{Serialize, Serializer};
 
 use crate::PhotoId;
 
-/// The stages of a run, in order: find the photos, make every preview (so the gallery
-/// is complete at once), then encode.
+/// The stages of a run, in order: find the photos (the gallery is complete once this
+/// ends), make every preview (the screen's first), then encode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
@@ -20,10 +20,11 @@ pub enum Phase {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum IndexEvent {
+    /// `sources`: each folder's path and each library's name.
     Started {
         model: String,
         #[serde(serialize_with = "lossy_paths")]
-        folders: Vec<PathBuf>,
+        sources: Vec<PathBuf>,
     },
     /// `done` of `total` items of a phase; sent at the start and end of each phase and
     /// at most every `IndexOptions::progress_interval` between.
@@ -33,8 +34,9 @@ pub enum IndexEvent {
         total: usize,
         failed: usize,
     },
-    /// One photo (or one part of a folder) that could not be read, previewed or encoded.
-    /// The run goes on.
+    /// One photo (or one part of a folder, or a whole source) that could not be read,
+    /// previewed or encoded; `path` is its label (see [`crate::Origin::label`]). The run
+    /// goes on.
     ItemFailed {
         id: Option<PhotoId>,
         #[serde(serialize_with = "lossy_path")]

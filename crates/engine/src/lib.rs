@@ -1,5 +1,6 @@
-//! The engine the desktop app and the CLI share: the photo catalog, folder scans, the
-//! indexing pipeline (previews first, then encoding in the background) and search.
+//! The engine the app and the CLI share: the photo catalog, photo sources (folders and
+//! a device's photo library), the indexing pipeline (the gallery at once, previews with
+//! the ones on screen first, then encoding in the background) and search.
 //!
 //! Not here: decoding pixels (motis-media), running models (motis-embed), the vector
 //! index itself (motis-index), and anything that knows about Tauri or terminals.
@@ -11,18 +12,21 @@ mod events;
 mod live_index;
 mod models;
 mod pipeline;
+mod previews;
 pub mod scan;
+mod source;
 
 use std::path::PathBuf;
 
 pub use catalog::{Catalog, CatalogCounts, Failure, PhotoId, PhotoRecord, PreviewState, ScanReport};
-pub use data::DataDir;
+pub use data::{DataDir, RENDITION_SIDES};
 pub use engine::{Engine, EngineConfig, Found, Query, SearchResults, Status};
 pub use events::{IndexEvent, IndexSummary, Phase};
 pub use models::{find_models_dir, installed_models, model_key, open_model};
 pub use motis_index::SearchMode;
 pub use pipeline::IndexOptions;
 pub use scan::{ScanEntry, ScanProblem, scan_folder};
+pub use source::{Album, LibraryError, LibraryItem, Origin, PhotoLibrary, Source};
 pub use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,8 +35,21 @@ pub enum EngineError {
     Sqlite { path: PathBuf, source: rusqlite::Error },
     #[error("{path}: the catalog was written by a newer motis (schema {found}, this motis knows up to {known})")]
     TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("{path}: the catalog could not be brought to schema {step}: {cause}")]
+    Migration { path: PathBuf, step: usize, cause: String },
     #[error("{path}: cannot read: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    /// A photo of a library (named by its label) could not be handed over.
+    #[error("{label}: {source}")]
+    Library { label: PathBuf, source: LibraryError },
+    /// A library could not be listed.
+    #[error("{library}: {source}")]
+    LibraryListing { library: String, source: LibraryError },
+    /// The cause names the photo.
+    #[error("{0}")]
+    Preview(String),
+    #[error("the photo library {0:?} is not available in this program")]
+    NoSuchLibrary(String),
     #[error("{path}: cannot scan this folder: {source}")]
     Folder { path: PathBuf, source: std::io::Error },
     #[error("{path}: cannot use the data folder: {source}")]

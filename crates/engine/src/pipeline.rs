@@ -1,6 +1,7 @@
-//! The indexing run: scan → previews (all of them, so the gallery is complete at once)
-//! → decode and preprocess on a worker pool → batched encoding on blocking threads, each
-//! owning an ONNX Runtime session → one writer that stores embeddings and feeds the index.
+//! The indexing run: scan (the gallery is complete in the catalog once it ends) →
+//! previews on a worker pool, yielding to those the screen asks for → decode and
+//! preprocess on a worker pool → batched encoding on blocking threads, each owning an
+//! ONNX Runtime session → one writer that stores embeddings and feeds the index.
 //!
 //! Stages are joined by bounded queues, so memory stays flat whatever the gallery size.
 //! A photo that fails is an `ItemFailed` event and a catalog row with its cause; the run
@@ -13,11 +14,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use motis_embed::ImageEncoder;
-use motis_media::{PREVIEW_LONG_SIDE, Preprocessor, decode_upright_reduced, write_preview};
+use motis_media::Preprocessor;
 use tokio::sync::mpsc;
 
 use crate::{
-    CancellationToken, Catalog, DataDir, Engine, EngineError, IndexEvent, IndexSummary, Phase, PhotoId, scan_folder,
+    CancellationToken, Catalog, Engine, EngineError, IndexEvent, IndexSummary, LibraryItem, Origin, Phase, PhotoId,
+    ScanReport, Source, scan_folder,
 };
 
 #[derive(Clone, Debug)]
@@ -126,33 +128,33 @@ fn failed(sink: &Sink, id: Option<PhotoId>, path: &Path, cause: String) {
 
 pub(crate) async fn run(
     engine: Arc<Engine>,
-    folders: Vec<PathBuf>,
+    sources: Vec<Source>,
     options: IndexOptions,
     cancel: CancellationToken,
     sink: Sink,
 ) -> Result<IndexSummary, EngineError> {
     let _lock = engine.data.lock_for_writing()?;
     let writer = Arc::new(Mutex::new(Catalog::open(&engine.data.catalog_path())?));
-    let folders = if folders.is_empty() {
-        lock(&writer).folders()?
+    let sources = if sources.is_empty() {
+        lock(&writer).sources()?
     } else {
-        folders
+        sources
     };
-    let folders = folders
-        .iter()
-        .map(|folder| {
-            std::fs::canonicalize(folder).map_err(|source| EngineError::Folder {
-                path: folder.clone(),
-                source,
-            })
+    let sources = sources
+        .into_iter()
+        .map(|source| match source {
+            Source::Folder(folder) => std::fs::canonicalize(&folder)
+                .map(Source::Folder)
+                .map_err(|source| EngineError::Folder { path: folder, source }),
+            library => Ok(library),
         })
         .collect::<Result<Vec<_>, _>>()?;
     sink(IndexEvent::Started {
         model: engine.key.clone(),
-        folders: folders.clone(),
+        sources: sources.iter().map(source_label).collect(),
     });
     let mut summary = IndexSummary::default();
-    scan(&engine, &writer, &folders, &cancel, &sink, &mut summary).await?;
+    scan(&engine, &writer, &sources, &cancel, &sink, &mut summary).await?;
     {
         let (engine, writer) = (Arc::clone(&engine), Arc::clone(&writer));
         blocking(move || {
@@ -192,55 +194,89 @@ pub(crate) async fn run(
     Ok(summary)
 }
 
+/// How the `Started` event names a source.
+fn source_label(source: &Source) -> PathBuf {
+    match source {
+        Source::Folder(path) => path.clone(),
+        Source::Library { name, .. } => PathBuf::from(name),
+    }
+}
+
+/// Scan one source and bring the catalog in line with it. `Ok(Err(..))`: the whole
+/// source is unreachable (an unplugged drive, a library motis may no longer read), which
+/// leaves its photos in the catalog untouched; the `Vec` lists the parts of a folder that
+/// could not be read.
+fn scan_source(
+    engine: &Engine,
+    writer: &Mutex<Catalog>,
+    source: &Source,
+) -> Result<Result<(ScanReport, Vec<(PathBuf, String)>), EngineError>, EngineError> {
+    match source {
+        Source::Folder(folder) => {
+            let (entries, problems) = match scan_folder(folder) {
+                Ok(found) => found,
+                Err(error) => return Ok(Err(error)),
+            };
+            let unreachable: Vec<PathBuf> = problems.iter().map(|p| p.path.clone()).collect();
+            let report = lock(writer).reconcile(folder, &entries, &unreachable)?;
+            let problems = problems
+                .into_iter()
+                .map(|p| (p.path, format!("cannot read: {}", p.cause)))
+                .collect();
+            Ok(Ok((report, problems)))
+        }
+        Source::Library { name, albums } => {
+            let library = match engine.library(name) {
+                Ok(library) => library,
+                Err(error) => return Ok(Err(error)),
+            };
+            let mut items: Vec<LibraryItem> = Vec::new();
+            if let Err(source) = library.list(albums.as_deref(), &mut |page| items.extend(page)) {
+                return Ok(Err(EngineError::LibraryListing {
+                    library: name.clone(),
+                    source,
+                }));
+            }
+            let report = lock(writer).reconcile_library(name, albums.as_deref(), &items)?;
+            Ok(Ok((report, Vec::new())))
+        }
+    }
+}
+
 async fn scan(
     engine: &Arc<Engine>,
     writer: &Shared<Catalog>,
-    folders: &[PathBuf],
+    sources: &[Source],
     cancel: &CancellationToken,
     sink: &Sink,
     summary: &mut IndexSummary,
 ) -> Result<(), EngineError> {
-    // Folders are few and slow: each one is news.
-    let mut progress = Progress::new(Phase::Scanning, folders.len(), Duration::ZERO, sink);
-    for folder in folders {
+    // Sources are few and slow: each one is news.
+    let mut progress = Progress::new(Phase::Scanning, sources.len(), Duration::ZERO, sink);
+    for source in sources {
         if cancel.is_cancelled() {
             break;
         }
         let scanned = {
-            let (writer, folder) = (Arc::clone(writer), folder.clone());
-            blocking(move || {
-                let (entries, problems) = match scan_folder(&folder) {
-                    Ok(found) => found,
-                    // The whole folder is unreadable (an unplugged drive, say): report it
-                    // and leave its photos in the catalog untouched.
-                    Err(error) => return Ok(Err(error)),
-                };
-                let unreachable: Vec<PathBuf> = problems.iter().map(|p| p.path.clone()).collect();
-                let report = lock(&writer).reconcile(&folder, &entries, &unreachable)?;
-                Ok(Ok((report, problems)))
-            })
-            .await?
+            let (engine, writer, source) = (Arc::clone(engine), Arc::clone(writer), source.clone());
+            blocking(move || scan_source(&engine, &writer, &source)).await?
         };
         let (report, problems) = match scanned {
             Ok(scanned) => scanned,
             Err(error) => {
-                failed(sink, None, folder, error.to_string());
+                failed(sink, None, &source_label(source), error.to_string());
                 summary.failed += 1;
                 progress.advance(0, 1);
                 continue;
             }
         };
-        for problem in &problems {
-            failed(sink, None, &problem.path, format!("cannot read: {}", problem.cause));
-        }
-        for (path, cause) in &report.unreadable {
+        for (path, cause) in problems.iter().chain(&report.unreadable) {
             failed(sink, None, path, cause.clone());
         }
-        for &id in &report.removed {
-            // A stale preview only costs disk space; its id may be reused, and the
-            // preview is then made again.
-            let _ = std::fs::remove_file(engine.data.preview_path(id));
-        }
+        engine.previews.forget(&report.changed);
+        engine.previews.forget(&report.removed);
+        engine.data.forget_made_files(&report.removed);
+        engine.data.forget_made_files(&report.changed);
         summary.failed += problems.len() + report.unreadable.len();
         summary.added += report.added.len();
         summary.changed += report.changed.len();
@@ -249,20 +285,6 @@ async fn scan(
         progress.advance(1, 0);
     }
     Ok(())
-}
-
-/// Make the preview of one photo; returns its upright size and EXIF orientation.
-fn make_preview(data: &DataDir, id: PhotoId, path: &Path) -> Result<(u32, u32, u8), EngineError> {
-    let decoded = decode_upright_reduced(path, PREVIEW_LONG_SIDE)?;
-    let target = data.preview_path(id);
-    if let Some(folder) = target.parent() {
-        std::fs::create_dir_all(folder).map_err(|source| EngineError::DataDir {
-            path: folder.to_owned(),
-            source,
-        })?;
-    }
-    write_preview(&decoded.image, PREVIEW_LONG_SIDE, &target)?;
-    Ok((decoded.width, decoded.height, decoded.orientation))
 }
 
 /// Run `work` on each job on `workers` blocking threads and send what it returns, stopping
@@ -319,16 +341,16 @@ async fn make_previews(
     let jobs = lock(writer).without_preview()?;
     let progress = Progress::new(Phase::Previews, jobs.len(), options.progress_interval, sink);
     let (sender, mut results) = mpsc::channel(64);
-    let data = engine.data.clone();
+    let maker = Arc::clone(engine);
     let workers = spawn_pool(
         jobs,
         options.decode_workers,
         cancel,
         sender,
         || (),
-        move |(), (id, path): (PhotoId, PathBuf)| {
-            let made = make_preview(&data, id, &path);
-            Some((id, path, made))
+        move |(), (id, origin): (PhotoId, Origin)| {
+            let made = maker.previews.in_background(id, || maker.make_preview(id, &origin));
+            Some((id, origin, made))
         },
     );
     let recorder = {
@@ -343,15 +365,14 @@ async fn make_previews(
                 failures.clear();
                 Ok(())
             };
-            while let Some((id, path, made)) = results.blocking_recv() {
+            while let Some((id, origin, made)) = results.blocking_recv() {
                 match made {
                     Ok((width, height, orientation)) => {
                         done.push((id, width, height, orientation));
                         progress.advance(1, 0);
                     }
-                    Err(error) => {
-                        let cause = error.to_string();
-                        failed(&sink, Some(id), &path, cause.clone());
+                    Err(cause) => {
+                        failed(&sink, Some(id), &origin.label(), cause.clone());
                         failures.push((id, cause));
                         progress.advance(0, 1);
                     }
@@ -381,7 +402,7 @@ struct Prepared {
 /// What reaches the writer.
 enum Outcome {
     Encoded(Vec<(PhotoId, Vec<f32>)>),
-    Failed { id: PhotoId, path: PathBuf, cause: String },
+    Failed { id: PhotoId, label: PathBuf, cause: String },
 }
 
 async fn encode(
@@ -411,21 +432,23 @@ async fn encode(
     let min_short_side = spec.min_decode_side();
     let decoders = {
         let failures = outcome_sender.clone();
+        let reader = Arc::clone(engine);
         spawn_pool(
             jobs,
             options.decode_workers,
             &stop,
             prepared_sender,
             move || Preprocessor::new(spec.clone()),
-            move |preprocessor: &mut Preprocessor, (id, path): (PhotoId, PathBuf)| {
+            move |preprocessor: &mut Preprocessor, (id, origin): (PhotoId, Origin)| {
                 let mut pixels = vec![0.0; preprocessor.spec().len()];
-                let ready = decode_upright_reduced(&path, min_short_side)
-                    .and_then(|decoded| preprocessor.write_input(&decoded.image, &mut pixels));
+                let ready = reader
+                    .decode(&origin, min_short_side)
+                    .and_then(|decoded| Ok(preprocessor.write_input(&decoded.image, &mut pixels)?));
                 match ready {
                     Ok(()) => Some(Prepared { id, pixels }),
                     Err(error) => {
-                        let cause = EngineError::from(error).to_string();
-                        let _ = failures.blocking_send(Outcome::Failed { id, path, cause });
+                        let (label, cause) = (origin.label(), error.to_string());
+                        let _ = failures.blocking_send(Outcome::Failed { id, label, cause });
                         None
                     }
                 }
@@ -494,9 +517,9 @@ async fn encode(
                         // After the lock is released: whoever listens may search at once.
                         progress.advance(batch.len(), 0);
                     }
-                    Outcome::Failed { id, path, cause } => {
+                    Outcome::Failed { id, label, cause } => {
                         lock(&writer).record_failure(id, &cause)?;
-                        failed(&sink, Some(id), &path, cause);
+                        failed(&sink, Some(id), &label, cause);
                         progress.advance(0, 1);
                     }
                 }

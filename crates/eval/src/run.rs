@@ -90,7 +90,7 @@ pub async fn evaluate(
         let failures = Arc::clone(&failures);
         engine
             .index(
-                vec![config.data_dir.join("photos")],
+                vec![motis_engine::Source::Folder(config.data_dir.join("photos"))],
                 IndexOptions::default(),
                 cancel.clone(),
                 move |event| {

@@ -86,11 +86,17 @@ pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<Decode
         path: path.to_owned(),
         source,
     })?;
-    if image::guess_format(&bytes).ok() == Some(ImageFormat::Jpeg)
-        && jpeg_is_complete(&bytes)
-        && let Some((image, size)) = decode_jpeg_scaled(&bytes, min_short_side)
+    decode_bytes_upright_reduced(path, &bytes, min_short_side)
+}
+
+/// [`decode_upright_reduced`] for a photo already in memory (one a phone's photo library
+/// handed over); `path` only names it in errors.
+pub fn decode_bytes_upright_reduced(path: &Path, bytes: &[u8], min_short_side: u32) -> Result<Decoded, MediaError> {
+    if image::guess_format(bytes).ok() == Some(ImageFormat::Jpeg)
+        && jpeg_is_complete(bytes)
+        && let Some((image, size)) = decode_jpeg_scaled(bytes, min_short_side)
     {
-        let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes.as_slice()))
+        let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(bytes))
             .and_then(|mut d| d.orientation())
             .map_err(|source| MediaError::Decode {
                 path: path.to_owned(),
@@ -98,7 +104,7 @@ pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<Decode
             })?;
         return Ok(Decoded::new(DynamicImage::ImageRgb8(image), size, orientation));
     }
-    decode_bytes(path, &bytes)
+    decode_bytes(path, bytes)
 }
 
 /// A JPEG decoded by libjpeg-turbo at the smallest DCT scale that keeps its shorter side
@@ -242,7 +248,11 @@ pub fn write_preview(image: &RgbImage, long_side: u32, path: &Path) -> Result<(u
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder).map_err(write)?;
     }
-    let temporary = path.with_extension("tmp");
+    // Two threads may write the same preview at once (the screen's request and the run's
+    // worker): each through its own temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let serial = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = path.with_extension(format!("{}-{serial}.tmp", std::process::id()));
     std::fs::write(&temporary, &jpeg).map_err(write)?;
     std::fs::rename(&temporary, path).map_err(write)?;
     Ok((preview_width, preview_height))

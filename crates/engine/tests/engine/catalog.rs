@@ -4,6 +4,14 @@ use std::path::{Path, PathBuf};
 
 use motis_engine::{Catalog, ScanEntry, scan_folder};
 
+/// The file of photo `id`, if the catalog has it.
+fn file_of(catalog: &Catalog, id: i64) -> Option<PathBuf> {
+    catalog
+        .origin(id)
+        .unwrap()
+        .map(|origin| origin.file().unwrap().to_owned())
+}
+
 fn scan(folder: &Path) -> Vec<ScanEntry> {
     scan_folder(folder).unwrap().0
 }
@@ -30,7 +38,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
             .added
             .iter()
             .copied()
-            .find(|&id| catalog.photo_path(id).unwrap().as_deref() == Some(path))
+            .find(|&id| file_of(catalog, id).as_deref() == Some(path))
             .unwrap()
     };
     let (id_a, id_b, id_c) = (id_of(&catalog, &a), id_of(&catalog, &b), id_of(&catalog, &c));
@@ -52,7 +60,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
     assert_eq!(report.removed, vec![id_c]);
     assert_eq!(report.changed, vec![id_a]);
     assert_eq!(report.added.len(), 1);
-    assert_eq!(catalog.photo_path(id_b).unwrap(), Some(renamed));
+    assert_eq!(file_of(&catalog, id_b), Some(renamed));
     assert_eq!(
         catalog.embedding(id_b, "motis-demo").unwrap(),
         Some(vec![id_b as f32, 0.5]),
@@ -63,7 +71,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
         None,
         "a change drops the stale embedding"
     );
-    assert_eq!(catalog.photo_path(id_c).unwrap(), None);
+    assert_eq!(file_of(&catalog, id_c), None);
     let mut expected = vec![id_a, report.added[0]];
     expected.sort();
     assert_eq!(
@@ -120,7 +128,7 @@ fn a_file_that_vanishes_before_hashing_is_reported_not_fatal() {
     let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
     let report = catalog.reconcile(&photos, &entries, &[]).unwrap();
     assert_eq!(report.added.len(), 1);
-    assert_eq!(catalog.photo_path(report.added[0]).unwrap(), Some(kept));
+    assert_eq!(file_of(&catalog, report.added[0]), Some(kept));
     assert_eq!(report.unreadable.len(), 1);
     assert_eq!(report.unreadable[0].0, gone);
 }
@@ -141,7 +149,7 @@ fn names_that_are_not_utf8_survive_a_reopen() {
         .unwrap()
         .added[0];
     let reopened = Catalog::open(&database).unwrap();
-    assert_eq!(reopened.photo_path(id).unwrap(), Some(path));
+    assert_eq!(file_of(&reopened, id), Some(path));
 }
 
 #[test]
@@ -155,4 +163,93 @@ fn a_catalog_from_a_newer_motis_is_refused() {
         .unwrap();
     let error = Catalog::open(&database).err().unwrap();
     assert!(error.to_string().contains("newer motis"), "{error}");
+}
+
+/// A catalog written before photo libraries (schema 2: photos belong to folders) keeps
+/// its photos, ids, embeddings and index records when opened, and goes on rescanning.
+#[test]
+fn a_catalog_of_schema_2_is_migrated_without_losing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    let a = write(photos.join("a.jpg"), b"photo a");
+    let b = write(photos.join("b.jpg"), b"photo b");
+    let database = dir.path().join("catalog.sqlite");
+    {
+        // Schema 2 as motis 0.1 created it, with two indexed photos.
+        let old = rusqlite::Connection::open(&database).unwrap();
+        old.execute_batch(
+            "CREATE TABLE folders (id INTEGER PRIMARY KEY, path BLOB NOT NULL UNIQUE);
+             CREATE TABLE photos (id INTEGER PRIMARY KEY,
+                 folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+                 path BLOB NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                 hash BLOB NOT NULL, width INTEGER, height INTEGER, orientation INTEGER,
+                 preview_state TEXT NOT NULL DEFAULT 'pending', last_error TEXT);
+             CREATE INDEX photos_by_hash ON photos(hash);
+             CREATE TABLE embeddings (photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+                 model TEXT NOT NULL, vector BLOB NOT NULL, in_index INTEGER NOT NULL DEFAULT 0,
+                 PRIMARY KEY (photo_id, model));
+             CREATE INDEX embeddings_not_in_index ON embeddings(model) WHERE in_index = 0;
+             CREATE TABLE index_tombstones (photo_id INTEGER NOT NULL, model TEXT NOT NULL,
+                 PRIMARY KEY (photo_id, model));
+             CREATE INDEX photos_newest_first ON photos(mtime_ns DESC, id DESC);
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO folders (id, path) VALUES (3, ?1)",
+            [photos.to_str().unwrap().as_bytes()],
+        )
+        .unwrap();
+        for (id, path) in [(7, &a), (9, &b)] {
+            let meta = std::fs::metadata(path).unwrap();
+            let mtime = meta
+                .modified()
+                .unwrap()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as i64;
+            old.execute(
+                "INSERT INTO photos (id, folder_id, path, size, mtime_ns, hash, width, height, preview_state)
+                 VALUES (?1, 3, ?2, ?3, ?4, ?5, 40, 30, 'done')",
+                rusqlite::params![
+                    id,
+                    path.to_str().unwrap().as_bytes(),
+                    meta.len() as i64,
+                    mtime,
+                    motis_engine::catalog::content_hash(path).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        old.execute(
+            "INSERT INTO embeddings (photo_id, model, vector, in_index) VALUES (7, 'm', ?1, 1)",
+            [[0u8; 8].as_slice()],
+        )
+        .unwrap();
+        old.execute("INSERT INTO index_tombstones VALUES (5, 'm')", []).unwrap();
+    }
+    let mut catalog = Catalog::open(&database).unwrap();
+    assert_eq!(catalog.folders().unwrap(), vec![photos.clone()]);
+    assert_eq!((file_of(&catalog, 7), file_of(&catalog, 9)), (Some(a.clone()), Some(b)));
+    assert_eq!(catalog.embedding(7, "m").unwrap(), Some(vec![0.0, 0.0]));
+    assert_eq!(catalog.embeddings_not_in_index("m").unwrap(), vec![]);
+    assert_eq!(catalog.index_tombstones("m").unwrap(), vec![5]);
+    let photo = catalog.photo(7).unwrap().unwrap();
+    assert_eq!(
+        (photo.width, photo.height, photo.preview),
+        (Some(40), Some(30), motis_engine::PreviewState::Done)
+    );
+    let report = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
+    assert_eq!((report.unchanged, report.added.len(), report.removed.len()), (2, 0, 0));
+    // Foreign keys hold again after the migration: removing the folder takes its photos.
+    assert_eq!(
+        catalog
+            .remove_source(&motis_engine::Source::Folder(photos))
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(catalog.photo_count().unwrap(), 0);
+    assert_eq!(catalog.index_tombstones("m").unwrap().len(), 2);
 }

@@ -1,5 +1,7 @@
 //! The engine's integration tests: one binary, one module per part.
 
 mod catalog;
+mod fake_library;
+mod library;
 mod pipeline;
 mod scan;

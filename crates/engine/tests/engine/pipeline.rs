@@ -9,16 +9,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use motis_engine::{
-    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexEvent, IndexOptions, IndexSummary, Phase,
-    PreviewState, SearchMode, SearchResults,
+    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexEvent, IndexOptions, IndexSummary, Origin,
+    Phase, PreviewState, SearchMode, SearchResults, Source,
 };
 
-fn repo() -> PathBuf {
+pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The committed gallery: ten shapes-world photos, each with a caption stating all it shows.
-fn captions() -> Vec<(String, String)> {
+pub fn captions() -> Vec<(String, String)> {
     let text = std::fs::read_to_string(repo().join("tests/fixtures/gallery/captions.json")).unwrap();
     let map: HashMap<String, String> = serde_json::from_str(&text).unwrap();
     let mut pairs: Vec<_> = map.into_iter().collect();
@@ -26,14 +26,14 @@ fn captions() -> Vec<(String, String)> {
     pairs
 }
 
-fn copy_gallery(to: &Path) {
+pub fn copy_gallery(to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for (name, _) in captions() {
         std::fs::copy(repo().join("tests/fixtures/gallery").join(&name), to.join(&name)).unwrap();
     }
 }
 
-fn open(data: &Path) -> Arc<Engine> {
+pub fn open(data: &Path) -> Arc<Engine> {
     Arc::new(
         Engine::open(&EngineConfig {
             data_dir: data.to_owned(),
@@ -46,7 +46,7 @@ fn open(data: &Path) -> Arc<Engine> {
 }
 
 /// Small batches and every progress event, so that tests can act at chosen moments.
-fn small_batches() -> IndexOptions {
+pub fn small_batches() -> IndexOptions {
     IndexOptions {
         batch_size: 2,
         progress_interval: Duration::ZERO,
@@ -54,7 +54,8 @@ fn small_batches() -> IndexOptions {
     }
 }
 
-/// Run an indexing pass, collecting its events; `on_event` sees each one as it happens.
+/// Run an indexing pass over folders, collecting its events; `on_event` sees each one as
+/// it happens.
 fn index_with(
     engine: &Arc<Engine>,
     folders: &[&Path],
@@ -62,18 +63,25 @@ fn index_with(
     cancel: CancellationToken,
     on_event: impl Fn(&IndexEvent) + Send + Sync + 'static,
 ) -> (Result<IndexSummary, EngineError>, Vec<IndexEvent>) {
+    let sources = folders.iter().map(|f| Source::Folder(f.to_path_buf())).collect();
+    index_sources_with(engine, sources, options, cancel, on_event)
+}
+
+/// Run an indexing pass over any sources, collecting its events.
+pub fn index_sources_with(
+    engine: &Arc<Engine>,
+    sources: Vec<Source>,
+    options: IndexOptions,
+    cancel: CancellationToken,
+    on_event: impl Fn(&IndexEvent) + Send + Sync + 'static,
+) -> (Result<IndexSummary, EngineError>, Vec<IndexEvent>) {
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&events);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let result = runtime.block_on(engine.index(
-        folders.iter().map(|f| f.to_path_buf()).collect(),
-        options,
-        cancel,
-        move |event| {
-            on_event(&event);
-            seen.lock().unwrap().push(event);
-        },
-    ));
+    let result = runtime.block_on(engine.index(sources, options, cancel, move |event| {
+        on_event(&event);
+        seen.lock().unwrap().push(event);
+    }));
     let events = std::mem::take(&mut *events.lock().unwrap());
     (result, events)
 }
@@ -83,7 +91,7 @@ fn index(engine: &Arc<Engine>, folders: &[&Path]) -> (IndexSummary, Vec<IndexEve
     (result.unwrap(), events)
 }
 
-fn failures(events: &[IndexEvent]) -> Vec<(PathBuf, String)> {
+pub fn failures(events: &[IndexEvent]) -> Vec<(PathBuf, String)> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -95,12 +103,14 @@ fn failures(events: &[IndexEvent]) -> Vec<(PathBuf, String)> {
 
 fn top(engine: &Engine, text: &str, k: usize) -> Vec<PathBuf> {
     match engine.search(text, k, SearchMode::Exact).unwrap() {
-        SearchResults::Matches { found, .. } => found.into_iter().map(|f| f.path).collect(),
+        SearchResults::Matches { found, .. } => {
+            found.into_iter().map(|f| f.origin.file().unwrap().to_owned()).collect()
+        }
         SearchResults::Gallery => panic!("{text:?} is a query, not the gallery"),
     }
 }
 
-fn file_name(path: &Path) -> String {
+pub fn file_name(path: &Path) -> String {
     path.file_name().unwrap().to_string_lossy().into_owned()
 }
 
@@ -271,7 +281,7 @@ fn bad_photos_fail_one_by_one_naming_the_file_and_the_run_goes_on() {
         .failures()
         .unwrap()
         .into_iter()
-        .map(|f| (file_name(&f.path), f.cause))
+        .map(|f| (file_name(&f.origin.label()), f.cause))
         .collect();
     assert!(causes["bomb.png"].contains("100000×100000"), "{causes:?}");
     assert!(causes["truncated.jpg"].contains("truncated"), "{causes:?}");
@@ -281,7 +291,7 @@ fn bad_photos_fail_one_by_one_naming_the_file_and_the_run_goes_on() {
     // The photo with a name that is not UTF-8 comes back with its exact bytes.
     let id = engine.photo_id_by_path(&not_utf8).unwrap();
     let photo = engine.photo(id).unwrap();
-    assert_eq!(photo.path, not_utf8.canonicalize().unwrap());
+    assert_eq!(photo.origin, Origin::File(not_utf8.canonicalize().unwrap()));
     assert_eq!((photo.width, photo.height), (Some(200), Some(150)));
     let panorama = engine
         .photo(engine.photo_id_by_path(&photos.join("panorama.jpg")).unwrap())
@@ -516,7 +526,12 @@ fn a_removed_folder_leaves_catalog_index_and_previews() {
     let gone = engine.photo_id_by_path(&dropped.join("a.jpg")).unwrap();
     let preview = engine.preview_path(gone).unwrap().unwrap();
 
-    assert_eq!(engine.remove_folder(&dropped.canonicalize().unwrap()).unwrap(), 2);
+    assert_eq!(
+        engine
+            .remove_source(&Source::Folder(dropped.canonicalize().unwrap()))
+            .unwrap(),
+        2
+    );
     assert!(!preview.exists());
     assert_eq!(engine.folders().unwrap(), vec![kept.canonicalize().unwrap()]);
     let everything = top(&engine, "a red star", 20);
@@ -526,4 +541,45 @@ fn a_removed_folder_leaves_catalog_index_and_previews() {
     let engine = open(&data);
     assert_eq!(engine.status().unwrap().searchable, 10);
     assert_eq!(top(&engine, "a red star", 20).len(), 10);
+}
+
+#[test]
+fn renditions_are_made_at_a_few_sizes_on_request_kept_and_dropped_when_the_photo_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    let big = photos.join("big.jpg");
+    image::RgbImage::from_fn(3000, 2000, |x, y| image::Rgb([(x / 12) as u8, (y / 8) as u8, 90]))
+        .save(&big)
+        .unwrap();
+    let engine = open(&dir.path().join("data"));
+    index(&engine, &[&photos]);
+    let id = engine.photo_id_by_path(&big).unwrap();
+
+    let small = engine.rendition(id, 500).unwrap();
+    assert_eq!(
+        image::image_dimensions(&small).unwrap(),
+        (720, 480),
+        "the next size up from 500"
+    );
+    assert_eq!(engine.rendition(id, 720).unwrap(), small, "one file per size");
+    let made = std::fs::metadata(&small).unwrap().modified().unwrap();
+    let largest = engine.rendition(id, 10_000).unwrap();
+    assert_eq!(image::image_dimensions(&largest).unwrap(), (2160, 1440));
+    assert_eq!(
+        std::fs::metadata(&small).unwrap().modified().unwrap(),
+        made,
+        "kept, not made again"
+    );
+
+    // The photo is edited: what was made from it goes, and is made anew from the new content.
+    image::RgbImage::from_fn(1000, 1000, |_, _| image::Rgb([0, 0, 0]))
+        .save(&big)
+        .unwrap();
+    index(&engine, &[&photos]);
+    assert!(!largest.exists());
+    assert_eq!(
+        image::image_dimensions(engine.rendition(id, 500).unwrap()).unwrap(),
+        (720, 720)
+    );
 }

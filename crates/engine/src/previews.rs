@@ -1,0 +1,205 @@
+//! Who makes which preview, and in what order: the previews the screen asks for go
+//! ahead of the indexing run's background work, the newest request first (after a fast
+//! scroll, the photos now on screen matter, not those scrolled past), and no preview is
+//! made twice at once.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use crate::PhotoId;
+
+/// A preview made: the photo's upright size and EXIF orientation, or why it failed.
+pub(crate) type Made = Result<(u32, u32, u8), String>;
+
+pub(crate) struct PreviewDesk {
+    state: Mutex<Desk>,
+    changed: Condvar,
+    /// Previews made for the screen at the same time.
+    screen_workers: usize,
+}
+
+#[derive(Default)]
+struct Desk {
+    in_progress: HashSet<PhotoId>,
+    /// Screen requests waiting for a worker, by arrival; the newest goes first.
+    waiting: BTreeSet<u64>,
+    next_ticket: u64,
+    screen_busy: usize,
+    /// Made for the screen in this process: the background run skips them. Bounded by
+    /// what a person scrolls through.
+    made_for_screen: HashMap<PhotoId, Made>,
+}
+
+fn lock(mutex: &Mutex<Desk>) -> MutexGuard<'_, Desk> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl PreviewDesk {
+    pub fn new(screen_workers: usize) -> PreviewDesk {
+        PreviewDesk {
+            state: Mutex::new(Desk::default()),
+            changed: Condvar::new(),
+            screen_workers: screen_workers.max(1),
+        }
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, Desk>) -> MutexGuard<'a, Desk> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Make the preview of `id` for the screen with `make`, ahead of background work.
+    /// When it is being made already, waits for that instead and returns `None`: the
+    /// catalog then knows the outcome.
+    pub fn for_screen(&self, id: PhotoId, make: impl FnOnce() -> Made) -> Option<Made> {
+        let mut desk = lock(&self.state);
+        if let Some(made) = desk.made_for_screen.get(&id) {
+            return Some(made.clone());
+        }
+        let ticket = desk.next_ticket;
+        desk.next_ticket += 1;
+        desk.waiting.insert(ticket);
+        while desk.screen_busy >= self.screen_workers || desk.waiting.last() != Some(&ticket) {
+            desk = self.wait(desk);
+        }
+        desk.waiting.remove(&ticket);
+        if desk.in_progress.contains(&id) {
+            while desk.in_progress.contains(&id) {
+                desk = self.wait(desk);
+            }
+            self.changed.notify_all();
+            return desk.made_for_screen.get(&id).cloned();
+        }
+        desk.screen_busy += 1;
+        desk.in_progress.insert(id);
+        drop(desk);
+        let made = make();
+        let mut desk = lock(&self.state);
+        desk.screen_busy -= 1;
+        desk.in_progress.remove(&id);
+        desk.made_for_screen.insert(id, made.clone());
+        self.changed.notify_all();
+        Some(made)
+    }
+
+    /// Make the preview of `id` in the background with `make`, once no screen request
+    /// is waiting or being served. A preview the screen asked for meanwhile is not made
+    /// again: its outcome is returned.
+    pub fn in_background(&self, id: PhotoId, make: impl FnOnce() -> Made) -> Made {
+        let mut desk = lock(&self.state);
+        while desk.screen_busy > 0 || !desk.waiting.is_empty() || desk.in_progress.contains(&id) {
+            desk = self.wait(desk);
+        }
+        if let Some(made) = desk.made_for_screen.get(&id) {
+            return made.clone();
+        }
+        desk.in_progress.insert(id);
+        drop(desk);
+        let made = make();
+        lock(&self.state).in_progress.remove(&id);
+        self.changed.notify_all();
+        made
+    }
+
+    /// Forget what was made for the screen of photos whose catalog row changed (a rescan
+    /// found them edited, or removed): their preview is to be made again.
+    pub fn forget(&self, ids: &[PhotoId]) {
+        let mut desk = lock(&self.state);
+        for id in ids {
+            desk.made_for_screen.remove(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_preview_asked_for_twice_at_once_is_made_once() {
+        let desk = Arc::new(PreviewDesk::new(2));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (desk, calls) = (Arc::clone(&desk), Arc::clone(&calls));
+                std::thread::spawn(move || {
+                    desk.for_screen(7, || {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(50));
+                        Ok((4, 3, 1))
+                    })
+                })
+            })
+            .collect();
+        for thread in threads {
+            assert_eq!(thread.join().unwrap(), Some(Ok((4, 3, 1))));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // The background run takes the screen's outcome instead of decoding again.
+        assert_eq!(desk.in_background(7, || panic!("made twice")), Ok((4, 3, 1)));
+        desk.forget(&[7]);
+        assert_eq!(desk.in_background(7, || Err("edited".into())), Err("edited".into()));
+    }
+
+    #[test]
+    fn background_work_waits_while_the_screen_asks() {
+        let desk = Arc::new(PreviewDesk::new(1));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let screen = {
+            let (desk, order) = (Arc::clone(&desk), Arc::clone(&order));
+            std::thread::spawn(move || {
+                desk.for_screen(1, || {
+                    std::thread::sleep(Duration::from_millis(100));
+                    order.lock().unwrap().push("screen");
+                    Ok((1, 1, 1))
+                })
+            })
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        let made = desk.in_background(2, || {
+            order.lock().unwrap().push("background");
+            Ok((2, 2, 1))
+        });
+        screen.join().unwrap();
+        assert_eq!(made, Ok((2, 2, 1)));
+        assert_eq!(*order.lock().unwrap(), ["screen", "background"]);
+    }
+
+    #[test]
+    fn the_newest_screen_request_is_served_first() {
+        let desk = Arc::new(PreviewDesk::new(1));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let busy = {
+            let desk = Arc::clone(&desk);
+            std::thread::spawn(move || {
+                desk.for_screen(0, || {
+                    Ok((0, 0, 1)).inspect(|_| std::thread::sleep(Duration::from_millis(150)))
+                })
+            })
+        };
+        std::thread::sleep(Duration::from_millis(30));
+        let waiting: Vec<_> = (1..=3)
+            .map(|id| {
+                let (desk, order) = (Arc::clone(&desk), Arc::clone(&order));
+                let thread = std::thread::spawn(move || {
+                    desk.for_screen(id, || {
+                        order.lock().unwrap().push(id);
+                        Ok((1, 1, 1))
+                    })
+                });
+                std::thread::sleep(Duration::from_millis(30));
+                thread
+            })
+            .collect();
+        busy.join().unwrap();
+        for thread in waiting {
+            thread.join().unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), [3, 2, 1]);
+    }
+}
