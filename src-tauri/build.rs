@@ -2,10 +2,11 @@
 /// command added here is unreachable until a capability grants it.
 const COMMANDS: &[&str] = &[
     "app_status",
-    "list_folders",
+    "list_sources",
     "add_folder",
+    "add_photo_library",
     "add_demo_gallery",
-    "remove_folder",
+    "remove_source",
     "start_indexing",
     "cancel_indexing",
     "list_failures",
@@ -15,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "photo_details",
     "open_photo",
     "show_in_folder",
+    "share_photo",
     "get_settings",
     "set_settings",
 ];

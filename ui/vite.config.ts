@@ -1,8 +1,51 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { mockPhotoSvg } from './src/lib/mock-backend';
+
+/** For the mock backend in the dev server (`npm run ui:dev`, the page tests): previews
+ * that take `ms` each to make, two at a time, in the order the app's `photo:` protocol
+ * makes the ones the screen asks for: the newest burst of requests first, each burst in
+ * the order asked. */
+function mockPhotos(): Plugin {
+  const BURST_MS = 50;
+  const waiting: { arrived: number; serve: () => void }[] = [];
+  let busy = 0;
+  const next = () => {
+    while (busy < 2 && waiting.length > 0) {
+      const newest = Math.max(...waiting.map((w) => w.arrived));
+      const index = waiting.findIndex((w) => newest - w.arrived <= BURST_MS);
+      waiting.splice(index, 1)[0].serve();
+    }
+  };
+  return {
+    name: 'motis-mock-photos',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use('/__mock-photo/', (request, response) => {
+        const url = new URL(request.url ?? '', 'http://localhost');
+        const id = Number(url.pathname.replace(/^\//, ''));
+        const size = Number(url.searchParams.get('size') ?? 160);
+        const ms = Number(url.searchParams.get('ms') ?? 0);
+        const serve = () => {
+          busy += 1;
+          setTimeout(() => {
+            response.setHeader('content-type', 'image/svg+xml');
+            response.setHeader('cache-control', 'no-cache');
+            response.end(mockPhotoSvg(id, size));
+            busy -= 1;
+            next();
+          }, ms);
+        };
+        waiting.push({ arrived: performance.now(), serve });
+        next();
+      });
+    },
+  };
+}
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), mockPhotos()],
   clearScreen: false,
   server: { port: 5173, strictPort: true },
   build: {

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use motis_engine::{
-    CancellationToken, Engine, ErrorCode, IndexEvent, IndexOptions, PhotoId, SearchMode, SearchResults,
+    CancellationToken, Engine, ErrorCode, IndexEvent, IndexOptions, Origin, PhotoId, SearchMode, SearchResults, Source,
 };
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
+use tauri_plugin_photo_library::{Access, LIBRARY_NAME, PhotoLibraryExt};
 
 use crate::state::{AppState, EngineState, Settings, lock};
 
@@ -27,6 +28,21 @@ impl std::fmt::Display for CommandError {
 }
 
 impl std::error::Error for CommandError {}
+
+impl CommandError {
+    fn failed(message: String) -> CommandError {
+        CommandError {
+            code: ErrorCode::Failed,
+            message,
+        }
+    }
+}
+
+impl From<tauri_plugin_photo_library::Error> for CommandError {
+    fn from(error: tauri_plugin_photo_library::Error) -> Self {
+        CommandError::failed(error.to_string())
+    }
+}
 
 type Reply<T> = Result<T, CommandError>;
 
@@ -51,6 +67,10 @@ pub struct AppStatus {
     indexing: bool,
     /// Whether "Try the demo gallery" can be offered.
     demo_gallery: bool,
+    /// `desktop`, `android` or `ios`: what the page offers (a file manager, a share sheet).
+    platform: &'static str,
+    /// `folders` or `library`: where photos come from here.
+    photo_sources: &'static str,
 }
 
 #[tauri::command]
@@ -67,52 +87,68 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         .clone();
     let indexing = lock(&state.indexing).is_some();
     let demo_gallery = state.demo_gallery.is_some();
-    let Ok(engine) = state.engine() else {
-        return Ok(AppStatus {
-            engine: engine_state,
-            model,
-            photos: 0,
-            encoded: 0,
-            failed: 0,
-            indexing,
-            demo_gallery,
-        });
-    };
-    let status = blocking(move || Ok(engine.status()?)).await?;
-    Ok(AppStatus {
+    let mut reply = AppStatus {
         engine: engine_state,
         model,
-        photos: status.counts.photos,
-        encoded: status.searchable,
-        failed: status.counts.failed,
+        photos: 0,
+        encoded: 0,
+        failed: 0,
         indexing,
         demo_gallery,
-    })
+        platform: crate::platform::PLATFORM,
+        photo_sources: crate::platform::PHOTO_SOURCES,
+    };
+    if let Ok(engine) = state.engine() {
+        let status = blocking(move || Ok(engine.status()?)).await?;
+        (reply.photos, reply.encoded, reply.failed) = (status.counts.photos, status.searchable, status.counts.failed);
+    }
+    Ok(reply)
 }
 
 #[derive(Serialize)]
-pub struct Folder {
-    /// Position in the list: what `remove_folder` takes.
+#[serde(rename_all = "camelCase")]
+pub struct SourceInfo {
+    /// Position in the list: what `remove_source` takes.
     index: usize,
-    /// For display only.
+    /// `folder` or `library`.
+    kind: &'static str,
+    /// For display only: a folder's name, or the library's.
     name: String,
-    path: String,
+    /// A folder's path, or which part of the library.
+    detail: String,
+    /// A library's chosen albums; `null` for all of it.
+    albums: Option<Vec<String>>,
 }
 
 #[tauri::command]
-pub async fn list_folders(state: State<'_, AppState>) -> Reply<Vec<Folder>> {
+pub async fn list_sources(state: State<'_, AppState>) -> Reply<Vec<SourceInfo>> {
     let engine = state.engine()?;
-    let folders = blocking(move || Ok(engine.folders()?)).await?;
-    Ok(folders
+    let sources = blocking(move || Ok(engine.sources()?)).await?;
+    Ok(sources
         .into_iter()
         .enumerate()
-        .map(|(index, path)| Folder {
-            index,
-            name: path
-                .file_name()
-                .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy())
-                .into_owned(),
-            path: path.to_string_lossy().into_owned(),
+        .map(|(index, source)| match source {
+            Source::Folder(path) => SourceInfo {
+                index,
+                kind: "folder",
+                name: path
+                    .file_name()
+                    .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy())
+                    .into_owned(),
+                detail: path.to_string_lossy().into_owned(),
+                albums: None,
+            },
+            Source::Library { name, albums } => SourceInfo {
+                index,
+                kind: "library",
+                name,
+                detail: match &albums {
+                    None => "All photos motis may see".into(),
+                    Some(albums) if albums.len() == 1 => "1 album".into(),
+                    Some(albums) => format!("{} albums", albums.len()),
+                },
+                albums,
+            },
         })
         .collect())
 }
@@ -121,11 +157,38 @@ pub async fn list_folders(state: State<'_, AppState>) -> Reply<Vec<Folder>> {
 /// path) and queue it for indexing. Returns whether one was chosen.
 #[tauri::command]
 pub async fn add_folder(app: AppHandle, state: State<'_, AppState>) -> Reply<bool> {
-    let Some(folder) = blocking(move || crate::platform::pick_folder(&app)).await? else {
+    let Some(folder) = blocking(move || Ok(app.photo_library().pick_folder()?)).await? else {
         return Ok(false);
     };
-    lock(&state.pending_folders).push(folder);
+    lock(&state.pending_sources).push(Source::Folder(folder));
     Ok(true)
+}
+
+/// Ask for access to the phone's photo library (the system prompt, the first time) and
+/// queue it, all of it or the chosen `albums`, for indexing. Returns the access granted.
+#[tauri::command]
+pub async fn add_photo_library(
+    albums: Option<Vec<String>>,
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Reply<Access> {
+    let access = blocking(move || Ok(app.photo_library().request_access()?)).await?;
+    match access {
+        Access::Full | Access::Limited => {
+            lock(&state.pending_sources).push(Source::Library {
+                name: LIBRARY_NAME.into(),
+                albums,
+            });
+            Ok(access)
+        }
+        Access::Denied | Access::NotDetermined => Err(CommandError {
+            code: ErrorCode::PermissionDenied,
+            message: "motis may not read your photos: allow it in the system settings (Privacy › Photos)".into(),
+        }),
+        Access::Folders => Err(CommandError::failed(
+            "there is no system photo library here: add a folder".into(),
+        )),
+    }
 }
 
 /// Queue the rendered demo gallery for indexing. Returns whether there is one.
@@ -134,24 +197,25 @@ pub fn add_demo_gallery(state: State<'_, AppState>) -> bool {
     let Some(gallery) = state.demo_gallery.clone() else {
         return false;
     };
-    lock(&state.pending_folders).push(gallery);
+    lock(&state.pending_sources).push(Source::Folder(gallery));
     true
 }
 
 #[tauri::command]
-pub async fn remove_folder(index: usize, state: State<'_, AppState>) -> Reply<usize> {
+pub async fn remove_source(index: usize, state: State<'_, AppState>) -> Reply<usize> {
     let engine = state.engine()?;
     blocking(move || {
-        let folder = engine.folders()?.into_iter().nth(index).ok_or_else(|| CommandError {
-            code: ErrorCode::Failed,
-            message: format!("no folder number {index}"),
-        })?;
-        Ok(engine.remove_folder(&folder)?)
+        let source = engine
+            .sources()?
+            .into_iter()
+            .nth(index)
+            .ok_or_else(|| CommandError::failed(format!("no source number {index}")))?;
+        Ok(engine.remove_source(&source)?)
     })
     .await
 }
 
-/// Index every known folder and the queued ones, streaming the engine's events to
+/// Index every known source and the queued ones, streaming the engine's events to
 /// `on_event`, until nothing is queued. A second call while a run goes on returns at once.
 #[tauri::command]
 pub async fn start_indexing(state: State<'_, AppState>, on_event: Channel<IndexEvent>) -> Reply<()> {
@@ -175,25 +239,35 @@ async fn run_until_nothing_is_queued(
     on_event: Channel<IndexEvent>,
 ) -> Reply<()> {
     loop {
-        let queued: Vec<PathBuf> = std::mem::take(&mut *lock(&state.pending_folders));
-        let mut folders = {
+        let queued: Vec<Source> = std::mem::take(&mut *lock(&state.pending_sources));
+        let mut sources = {
             let engine = Arc::clone(engine);
-            blocking(move || Ok(engine.folders()?)).await?
+            blocking(move || Ok(engine.sources()?)).await?
         };
-        folders.extend(queued.iter().cloned());
-        if folders.is_empty() {
+        // A queued library replaces the known one: its albums may be a new choice.
+        sources.retain(|known| !queued.iter().any(|q| same_source(q, known)));
+        sources.extend(queued);
+        if sources.is_empty() {
             return Ok(());
         }
         let channel = on_event.clone();
         engine
-            .index(folders, IndexOptions::default(), cancel.clone(), move |event| {
+            .index(sources, IndexOptions::default(), cancel.clone(), move |event| {
                 // The page may have gone (reloaded); indexing goes on regardless.
                 let _ = channel.send(event);
             })
             .await?;
-        if cancel.is_cancelled() || lock(&state.pending_folders).is_empty() {
+        if cancel.is_cancelled() || lock(&state.pending_sources).is_empty() {
             return Ok(());
         }
+    }
+}
+
+fn same_source(a: &Source, b: &Source) -> bool {
+    match (a, b) {
+        (Source::Folder(a), Source::Folder(b)) => a == b,
+        (Source::Library { name: a, .. }, Source::Library { name: b, .. }) => a == b,
+        _ => false,
     }
 }
 
@@ -220,7 +294,7 @@ pub async fn list_failures(state: State<'_, AppState>) -> Reply<Vec<Failure>> {
             .into_iter()
             .map(|f| Failure {
                 id: f.id,
-                path: f.path.to_string_lossy().into_owned(),
+                path: f.origin.label().to_string_lossy().into_owned(),
                 cause: f.cause,
             })
             .collect())
@@ -319,9 +393,12 @@ pub async fn gallery(offset: usize, limit: usize, state: State<'_, AppState>) ->
 #[serde(rename_all = "camelCase")]
 pub struct PhotoDetails {
     id: PhotoId,
-    /// File name and folder, for display.
+    /// File name and folder (or library), for display.
     name: String,
     folder: String,
+    /// Whether it is a file (desktop: "Show in folder", "Open") or in the phone's photo
+    /// library (the share sheet).
+    in_library: bool,
     width: Option<u32>,
     height: Option<u32>,
     bytes: u64,
@@ -334,19 +411,15 @@ pub async fn photo_details(id: PhotoId, state: State<'_, AppState>) -> Reply<Pho
     let engine = state.engine()?;
     blocking(move || {
         let photo = engine.photo(id)?;
+        let folder = match &photo.origin {
+            Origin::File(path) => path.parent().map(|p| p.to_string_lossy().into_owned()),
+            Origin::Library { library, .. } => Some(library.clone()),
+        };
         Ok(PhotoDetails {
             id,
-            name: photo
-                .path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
-            folder: photo
-                .path
-                .parent()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            name: photo.origin.name(),
+            folder: folder.unwrap_or_default(),
+            in_library: matches!(photo.origin, Origin::Library { .. }),
             width: photo.width,
             height: photo.height,
             bytes: photo.size,
@@ -357,11 +430,23 @@ pub async fn photo_details(id: PhotoId, state: State<'_, AppState>) -> Reply<Pho
     .await
 }
 
+/// The file of a photo, for the desktop's own viewer and file manager.
+async fn photo_file(id: PhotoId, state: &AppState) -> Reply<PathBuf> {
+    let engine = state.engine()?;
+    let origin = blocking(move || Ok(engine.photo(id)?.origin)).await?;
+    match origin {
+        Origin::File(path) => Ok(path),
+        library => Err(CommandError::failed(format!(
+            "{}: in the photo library, not a file: share it instead",
+            library.label().display()
+        ))),
+    }
+}
+
 /// Open a photo in the system's viewer.
 #[tauri::command]
 pub async fn open_photo(id: PhotoId, app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
-    let engine = state.engine()?;
-    let path = blocking(move || Ok(engine.photo(id)?.path)).await?;
+    let path = photo_file(id, &state).await?;
     app.opener()
         .open_path(path.to_string_lossy(), None::<&str>)
         .map_err(|e| CommandError {
@@ -373,12 +458,25 @@ pub async fn open_photo(id: PhotoId, app: AppHandle, state: State<'_, AppState>)
 /// Show a photo in the system's file manager.
 #[tauri::command]
 pub async fn show_in_folder(id: PhotoId, app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
-    let engine = state.engine()?;
-    let path = blocking(move || Ok(engine.photo(id)?.path)).await?;
+    let path = photo_file(id, &state).await?;
     app.opener().reveal_item_in_dir(&path).map_err(|e| CommandError {
         code: ErrorCode::Failed,
         message: format!("{}: cannot show: {e}", path.display()),
     })
+}
+
+/// Offer a photo of the phone's library to the system's share sheet.
+#[tauri::command]
+pub async fn share_photo(id: PhotoId, app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
+    let engine = state.engine()?;
+    blocking(move || match engine.photo(id)?.origin {
+        Origin::Library { item, .. } => Ok(app.photo_library().share(&item)?),
+        file => Err(CommandError::failed(format!(
+            "{}: sharing is for photos of the phone's library",
+            file.label().display()
+        ))),
+    })
+    .await
 }
 
 #[tauri::command]
@@ -390,6 +488,7 @@ pub fn get_settings(state: State<'_, AppState>) -> Settings {
 pub fn set_settings(settings: Settings, state: State<'_, AppState>) -> Reply<Settings> {
     let settings = Settings {
         results: settings.results.clamp(1, 1000),
+        ..settings
     };
     state.save_settings(&settings)?;
     *lock(&state.settings) = settings.clone();

@@ -40,20 +40,22 @@ fn launch_options() -> Launch {
 pub fn run() {
     let launch = launch_options();
     tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_photo_library::init())
         .register_asynchronous_uri_scheme_protocol("photo", protocol::serve)
         .setup(move |app| {
             let state = AppState::new(app.handle(), launch)?;
             app.manage(state);
             Ok(())
         })
+        .on_window_event(platform::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
-            commands::list_folders,
+            commands::list_sources,
             commands::add_folder,
+            commands::add_photo_library,
             commands::add_demo_gallery,
-            commands::remove_folder,
+            commands::remove_source,
             commands::start_indexing,
             commands::cancel_indexing,
             commands::list_failures,
@@ -63,6 +65,7 @@ pub fn run() {
             commands::photo_details,
             commands::open_photo,
             commands::show_in_folder,
+            commands::share_photo,
             commands::get_settings,
             commands::set_settings,
         ])

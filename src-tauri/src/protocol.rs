@@ -1,31 +1,38 @@
-//! The `photo:` protocol: `photo://localhost/preview-ID` and `photo://localhost/full-ID`
-//! (`http://photo.localhost/…` on Windows and Android). It serves a photo's preview or
-//! the photo itself by catalog id, and nothing else: the page cannot name a path.
+//! The `photo:` protocol: `photo://localhost/preview-ID`, `…/rendition-ID-SIZE` and
+//! `…/full-ID` (`http://photo.localhost/…` on Windows and Android). It serves a photo's
+//! preview (made at once if the run has not reached it), a rendition sized for the screen,
+//! or the photo itself, by catalog id and nothing else: the page cannot name a path.
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use motis_engine::PhotoId;
+use motis_engine::{Engine, EngineError, Origin, PhotoId};
 use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 
 use crate::state::AppState;
 
 enum Kind {
+    /// The gallery's preview, made now if the run has not made it yet.
     Preview,
+    /// The photo itself, for the viewer.
     Full,
+    /// A rendition at least this many pixels on its long side, for sharp results.
+    Rendition(u32),
 }
 
 fn parse(path: &str) -> Option<(Kind, PhotoId)> {
-    let name = path.trim_start_matches('/');
-    let (kind, id) = name.split_once('-')?;
-    let kind = match kind {
-        "preview" => Kind::Preview,
-        "full" => Kind::Full,
+    let mut parts = path.trim_start_matches('/').split('-');
+    let (kind, id) = (parts.next()?, parts.next()?);
+    let id = id.parse().ok().filter(|id: &PhotoId| *id > 0)?;
+    let kind = match (kind, parts.next()) {
+        ("preview", None) => Kind::Preview,
+        ("full", None) => Kind::Full,
+        ("rendition", Some(side)) => Kind::Rendition(side.parse().ok().filter(|side| (1..=8192).contains(side))?),
         _ => return None,
     };
-    Some((kind, id.parse().ok().filter(|id: &PhotoId| *id > 0)?))
+    parts.next().is_none().then_some((kind, id))
 }
 
 fn status(code: StatusCode, text: &str) -> Response<Vec<u8>> {
@@ -56,23 +63,49 @@ fn etag(path: &Path) -> Option<String> {
     Some(format!("\"{:x}-{modified:x}\"", meta.len()))
 }
 
+/// Where an answer's bytes come from: a file motis made or a photo file, or a photo
+/// of a library (which has no file of its own to validate).
+enum Found {
+    File(PathBuf),
+    Library { id: PhotoId, tag: String, label: PathBuf },
+}
+
+fn find(engine: &Engine, kind: Kind, id: PhotoId) -> Result<Found, EngineError> {
+    Ok(match kind {
+        Kind::Preview => Found::File(engine.preview_for_screen(id)?),
+        Kind::Rendition(side) => Found::File(engine.rendition(id, side)?),
+        Kind::Full => {
+            let photo = engine.photo(id)?;
+            match photo.origin {
+                Origin::File(path) => Found::File(path),
+                library => Found::Library {
+                    id,
+                    tag: format!("\"{:x}-{:x}\"", photo.size, photo.mtime_ns),
+                    label: library.label(),
+                },
+            }
+        }
+    })
+}
+
 fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let Some((kind, id)) = parse(request.uri().path()) else {
-        return status(StatusCode::NOT_FOUND, "photos are asked for as preview-ID or full-ID");
+        return status(
+            StatusCode::NOT_FOUND,
+            "photos are asked for as preview-ID, full-ID or rendition-ID-SIZE",
+        );
     };
     let Ok(engine) = state.engine() else {
         return status(StatusCode::SERVICE_UNAVAILABLE, "motis is still starting");
     };
-    let file = match kind {
-        Kind::Preview => engine.preview_path(id),
-        Kind::Full => engine.photo(id).map(|photo| Some(photo.path)),
-    };
-    let file = match file {
-        Ok(Some(file)) => file,
-        Ok(None) => return status(StatusCode::NOT_FOUND, "no preview yet"),
+    let found = match find(&engine, kind, id) {
+        Ok(found) => found,
         Err(error) => return status(StatusCode::NOT_FOUND, &error.to_string()),
     };
-    let tag = etag(&file);
+    let tag = match &found {
+        Found::File(file) => etag(file),
+        Found::Library { tag, .. } => Some(tag.clone()),
+    };
     let unchanged = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -89,13 +122,19 @@ fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
             .body(Vec::new())
             .expect("a valid response");
     }
-    let bytes = match std::fs::read(&file) {
-        Ok(bytes) => bytes,
-        Err(error) => return status(StatusCode::NOT_FOUND, &format!("{}: {error}", file.display())),
+    let (bytes, label) = match found {
+        Found::File(file) => match std::fs::read(&file) {
+            Ok(bytes) => (bytes, file),
+            Err(error) => return status(StatusCode::NOT_FOUND, &format!("{}: {error}", file.display())),
+        },
+        Found::Library { id, label, .. } => match engine.photo_bytes(id) {
+            Ok(bytes) => (bytes, label),
+            Err(error) => return status(StatusCode::NOT_FOUND, &error.to_string()),
+        },
     };
     let (content_type, body) = match shown_as_is(&bytes) {
         Some(content_type) => (content_type, bytes),
-        None => match to_jpeg(&file) {
+        None => match to_jpeg(&label, &bytes) {
             Ok(jpeg) => ("image/jpeg", jpeg),
             Err(message) => return status(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message),
         },
@@ -107,12 +146,14 @@ fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
         .expect("a valid response")
 }
 
-fn to_jpeg(file: &Path) -> Result<Vec<u8>, String> {
-    let image = motis_media::decode_upright(file).map_err(|e| e.to_string())?;
+fn to_jpeg(label: &Path, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let image = motis_media::decode_bytes_upright_reduced(label, bytes, u32::MAX)
+        .map_err(|e| e.to_string())?
+        .image;
     let mut jpeg = Vec::new();
     image
         .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
-        .map_err(|e| format!("{}: cannot convert for display: {e}", file.display()))?;
+        .map_err(|e| format!("{}: cannot convert for display: {e}", label.display()))?;
     Ok(jpeg)
 }
 

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use motis_engine::{CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, find_models_dir};
+use motis_engine::{CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, Source, find_models_dir};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager};
+use tauri_plugin_photo_library::PhotoLibraryExt;
 
 use crate::commands::CommandError;
 
@@ -18,15 +19,21 @@ pub struct Launch {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// How many results a search shows.
     pub results: usize,
+    /// Index only while the phone charges (the page acts on it, where the webview says
+    /// whether it does).
+    pub only_while_charging: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { results: 60 }
+        Settings {
+            results: 60,
+            only_while_charging: false,
+        }
     }
 }
 
@@ -46,8 +53,9 @@ pub struct AppState {
     pub engine_state: RwLock<EngineState>,
     pub model_state: RwLock<EngineState>,
     pub indexing: Mutex<Option<CancellationToken>>,
-    /// Folders to index that the catalog does not know yet (chosen or given at launch).
-    pub pending_folders: Mutex<Vec<PathBuf>>,
+    /// Sources to index that the catalog does not know yet (chosen, or folders given at
+    /// launch), or known ones with a new choice of albums.
+    pub pending_sources: Mutex<Vec<Source>>,
     /// The rendered demo gallery, when this is a checkout where `scripts/demo` ran.
     pub demo_gallery: Option<PathBuf>,
     pub settings: Mutex<Settings>,
@@ -85,7 +93,7 @@ impl AppState {
             engine_state: RwLock::new(EngineState::Opening),
             model_state: RwLock::new(EngineState::Opening),
             indexing: Mutex::new(None),
-            pending_folders: Mutex::new(launch.add_folders.clone()),
+            pending_sources: Mutex::new(launch.add_folders.iter().cloned().map(Source::Folder).collect()),
             demo_gallery: find_demo_gallery(),
             settings: Mutex::new(settings),
             settings_path,
@@ -161,6 +169,9 @@ fn open_engine(app: &AppHandle, data_dir: PathBuf, bundled_models: Option<PathBu
             return;
         }
     };
+    if let Some(library) = app.photo_library().library() {
+        engine.attach_library(library);
+    }
     *state.engine.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&engine));
     set(&state.engine_state, EngineState::Ready);
     // Load ONNX Runtime and check the model's checksums now, behind the gallery, so that

@@ -4,49 +4,14 @@
 //
 //   npm run test:browser
 //
-// Playwright drives Debian's /usr/bin/chromium (scripts/setup installs it; Playwright's
-// own browser downloads are not reachable). The page is served by Vite on loopback.
+// Phones have their own file (phone.test.mjs); harness.mjs serves the page and starts
+// the browser.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
+import { test } from 'node:test';
+import { ids, usePages } from './harness.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
-let server;
-let browser;
-let base;
-
-before(async () => {
-  server = await createServer({
-    root: resolve(root, 'ui'),
-    configFile: resolve(root, 'ui/vite.config.ts'),
-    logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0, strictPort: false },
-  });
-  await server.listen();
-  base = server.resolvedUrls.local[0];
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium' });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-/** A fresh page at 1280×800 (or `size`) on the mock backend shaped by `query`. */
-async function open(query = '', { size = { width: 1280, height: 800 }, colorScheme = 'light' } = {}) {
-  const context = await browser.newContext({ viewport: size, colorScheme });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error));
-  await page.goto(`${base}?${query}`);
-  return { page, errors, close: () => context.close() };
-}
-
-const ids = (page, testid) =>
-  page.locator(`[data-testid="${testid}"]`).evaluateAll((cells) => cells.map((c) => Number(c.dataset.photoId)));
+const open = usePages();
 
 test('a caption typed without Enter finds its photos first, with scores; reset returns to the gallery', async () => {
   const { page, errors, close } = await open('photos=120&step=1');
@@ -162,5 +127,48 @@ test('pause, resume, failures with their causes, and the Library: results per se
   await page.getByTestId('search-input').press('Enter');
   // No folder is left: the first-start state again.
   await page.getByTestId('empty-gallery').waitFor();
+  await close();
+});
+
+/** In the page: once the scan has ended (the `motis:scan-ended` mark), the milliseconds
+ * until every cell in view shows its preview, and what the progress line says then. */
+function firstScreenful() {
+  return new Promise((resolve) => {
+    const check = () => {
+      const [mark] = performance.getEntriesByName('motis:scan-ended');
+      const grid = document.querySelector('.grid');
+      if (mark && grid) {
+        const view = grid.getBoundingClientRect();
+        const inView = [...grid.querySelectorAll('.cell')].filter((cell) => {
+          const box = cell.getBoundingClientRect();
+          return box.bottom > view.top && box.top < view.bottom;
+        });
+        if (inView.length > 0 && inView.every((cell) => cell.querySelector('img').complete && cell.querySelector('img').naturalWidth > 0)) {
+          resolve({
+            ms: performance.now() - mark.startTime,
+            cells: inView.length,
+            progress: document.querySelector('[data-testid="index-progress"]')?.textContent ?? '',
+          });
+          return;
+        }
+      }
+      requestAnimationFrame(check);
+    };
+    check();
+  });
+}
+
+test('a new folder of 10,000 photos: the whole gallery shows when the scan ends, the previews in view before the rest', async () => {
+  // Each preview takes 15 ms to make, two at a time (vite.config.ts), as the app makes the
+  // ones the screen asks for; the run makes the others in the background (4 s here).
+  const { page, errors, close } = await open('photos=10000&step=400&previewMs=15');
+  await page.getByTestId('empty-gallery').getByText('Looking for photos…').waitFor();
+  const screenful = await page.evaluate(firstScreenful);
+  console.log(`  first screenful (${screenful.cells} previews) ${screenful.ms.toFixed(0)} ms after the scan ended (mock backend, 15 ms a preview)`);
+  assert.match(screenful.progress, /Making previews/, 'the previews in view came before the run had made the rest');
+  // The whole gallery is there: its last photo is reachable.
+  await page.locator('.grid').evaluate((g) => (g.scrollTop = g.scrollHeight));
+  await page.locator('[data-testid="gallery-item"][data-photo-id="1"]').waitFor();
+  assert.deepEqual(errors, []);
   await close();
 });

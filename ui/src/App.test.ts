@@ -71,6 +71,8 @@ test('an engine that cannot start shows its error and the fix', async () => {
     failed: 0,
     indexing: false,
     demoGallery: false,
+    platform: 'desktop',
+    photoSources: 'folders',
   });
   const { findByTestId } = render(App, { app: new AppModel(backend) });
   expect((await findByTestId('engine-error')).textContent).toContain('written by a newer motis');
@@ -95,7 +97,7 @@ test('the gallery shows while the model loads, and a model that cannot run says 
 
 test('an empty app offers the demo gallery, which then fills the grid', async () => {
   const backend = new MockBackend(0, 0);
-  backend.folders = [];
+  backend.sources = [];
   backend.demo = 30;
   const app = new AppModel(backend);
   const { findByTestId, getAllByTestId } = render(App, { app });
@@ -151,4 +153,66 @@ test('a folder without photos says none were found, not "add a folder"', async (
   const { findByTestId, queryByTestId } = render(App, { app: new AppModel(new MockBackend(0, 0)) });
   expect((await findByTestId('no-photos-found')).textContent).toContain('Shapes');
   expect(queryByTestId('empty-gallery')).toBeNull();
+});
+
+test('indexing pauses when the app leaves the screen and goes on when it returns', async () => {
+  const backend = new MockBackend(60, 20);
+  const app = new AppModel(backend);
+  render(App, { app });
+  await waitFor(() => expect(app.progress?.phase).toBe('encoding'));
+  await app.setBackground(true);
+  await waitFor(() => expect(app.indexing).toBe(false));
+  const encodedAway = backend.encoded;
+  expect(encodedAway).toBeLessThan(60);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(backend.encoded).toBe(encodedAway);
+  // The app itself stopped the run as it left (the page was frozen): it says so on return.
+  backend.lifecycle({ background: false, resume: true });
+  await waitFor(() => expect(app.indexing).toBe(true));
+  await waitFor(() => expect(backend.encoded).toBe(60));
+});
+
+test('with "only while charging", indexing waits for the charger and stops when it goes', async () => {
+  const backend = new MockBackend(60, 20);
+  backend.charging = false;
+  backend.settings = { results: 60, onlyWhileCharging: true };
+  const app = new AppModel(backend);
+  const { findByTestId } = render(App, { app });
+  await findByTestId('waiting-for-power');
+  expect(app.indexing).toBe(false);
+  expect(backend.encoded).toBe(0);
+  backend.charging = true;
+  await app.checkPower();
+  await waitFor(() => expect(app.progress?.phase).toBe('encoding'));
+  backend.charging = false;
+  await app.checkPower();
+  await waitFor(() => expect(app.indexing).toBe(false));
+  expect(app.waitingForPower).toBe(true);
+  expect(backend.encoded).toBeLessThan(60);
+});
+
+test('on a phone with no access yet: one button asks for the photo library, which then fills the grid', async () => {
+  const backend = new MockBackend(0, 0);
+  backend.phone = 'ios';
+  backend.sources = [];
+  backend.access = 'notDetermined';
+  const app = new AppModel(backend);
+  const { findByTestId, getAllByTestId } = render(App, { app });
+  const add = await findByTestId('add-photos');
+  expect(add.textContent).toBe('Index your photos');
+  await fireEvent.click(add);
+  await waitFor(() => expect(getAllByTestId('gallery-item').length).toBeGreaterThan(0));
+  expect(app.access).toBe('full');
+  expect(app.sources.map((s) => s.kind)).toEqual(['library']);
+});
+
+test('on a phone where access is refused, the page says where to allow it', async () => {
+  const backend = new MockBackend(0, 0);
+  backend.phone = 'android';
+  backend.sources = [];
+  backend.access = 'denied';
+  const app = new AppModel(backend);
+  const { findByTestId } = render(App, { app });
+  await fireEvent.click(await findByTestId('add-photos'));
+  expect((await findByTestId('access-denied')).textContent).toContain('system settings');
 });

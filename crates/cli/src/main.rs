@@ -223,7 +223,7 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         Some(ErrorCode::ModelOrRuntime) => exit::MISSING_MODEL_OR_RUNTIME,
         Some(ErrorCode::NoSuchPhoto) => exit::NO_SUCH_PHOTO,
         Some(ErrorCode::Busy) => exit::BUSY,
-        Some(ErrorCode::Failed) | None => exit::FAILURE,
+        Some(ErrorCode::Failed | ErrorCode::PermissionDenied) | None => exit::FAILURE,
     }
 }
 

@@ -96,6 +96,8 @@ pub enum ErrorCode {
     NoSuchPhoto,
     /// Another process is indexing the same data folder.
     Busy,
+    /// The system refuses motis the photo library: only its settings change that.
+    PermissionDenied,
     Failed,
 }
 
@@ -137,6 +139,10 @@ impl EngineError {
             EngineError::Media(error) => ErrorCode::of_media(error),
             EngineError::NoSuchPhoto(_) | EngineError::NotInCatalog(_) => ErrorCode::NoSuchPhoto,
             EngineError::Busy { .. } => ErrorCode::Busy,
+            EngineError::LibraryListing {
+                source: LibraryError::Denied(_),
+                ..
+            } => ErrorCode::PermissionDenied,
             _ => ErrorCode::Failed,
         }
     }

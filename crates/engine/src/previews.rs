@@ -1,15 +1,21 @@
 //! Who makes which preview, and in what order: the previews the screen asks for go
-//! ahead of the indexing run's background work, the newest request first (after a fast
-//! scroll, the photos now on screen matter, not those scrolled past), and no preview is
-//! made twice at once.
+//! ahead of the indexing run's background work, and no preview is made twice at once.
+//! Among screen requests, the newest burst goes first (after a fast scroll, the photos
+//! now on screen matter, not those scrolled past), and within a burst the first asked
+//! (a grid asks in reading order, so a screenful fills from its top).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use crate::PhotoId;
 
 /// A preview made: the photo's upright size and EXIF orientation, or why it failed.
 pub(crate) type Made = Result<(u32, u32, u8), String>;
+
+/// Requests this close to the newest one belong to its burst (one screenful's images
+/// are asked for within a few milliseconds).
+const BURST: Duration = Duration::from_millis(50);
 
 pub(crate) struct PreviewDesk {
     state: Mutex<Desk>,
@@ -21,8 +27,8 @@ pub(crate) struct PreviewDesk {
 #[derive(Default)]
 struct Desk {
     in_progress: HashSet<PhotoId>,
-    /// Screen requests waiting for a worker, by arrival; the newest goes first.
-    waiting: BTreeSet<u64>,
+    /// Screen requests waiting for a worker: ticket (arrival order) → arrival time.
+    waiting: BTreeMap<u64, Instant>,
     next_ticket: u64,
     screen_busy: usize,
     /// Made for the screen in this process: the background run skips them. Bounded by
@@ -32,6 +38,17 @@ struct Desk {
 
 fn lock(mutex: &Mutex<Desk>) -> MutexGuard<'_, Desk> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Desk {
+    /// The waiting request to serve next: the first of the newest burst.
+    fn next_up(&self) -> Option<u64> {
+        let newest = *self.waiting.values().max()?;
+        self.waiting
+            .iter()
+            .find(|(_, arrived)| newest.duration_since(**arrived) <= BURST)
+            .map(|(ticket, _)| *ticket)
+    }
 }
 
 impl PreviewDesk {
@@ -59,8 +76,8 @@ impl PreviewDesk {
         }
         let ticket = desk.next_ticket;
         desk.next_ticket += 1;
-        desk.waiting.insert(ticket);
-        while desk.screen_busy >= self.screen_workers || desk.waiting.last() != Some(&ticket) {
+        desk.waiting.insert(ticket, Instant::now());
+        while desk.screen_busy >= self.screen_workers || desk.next_up() != Some(ticket) {
             desk = self.wait(desk);
         }
         desk.waiting.remove(&ticket);
@@ -170,19 +187,20 @@ mod tests {
         assert_eq!(*order.lock().unwrap(), ["screen", "background"]);
     }
 
-    #[test]
-    fn the_newest_screen_request_is_served_first() {
+    /// Three screen requests, each `gap` after the last, while the only worker is busy:
+    /// the order they are served in.
+    fn served_order(gap: Duration) -> Vec<i64> {
         let desk = Arc::new(PreviewDesk::new(1));
         let order = Arc::new(Mutex::new(Vec::new()));
         let busy = {
             let desk = Arc::clone(&desk);
             std::thread::spawn(move || {
                 desk.for_screen(0, || {
-                    Ok((0, 0, 1)).inspect(|_| std::thread::sleep(Duration::from_millis(150)))
+                    Ok((0, 0, 1)).inspect(|_| std::thread::sleep(gap * 3 + Duration::from_millis(100)))
                 })
             })
         };
-        std::thread::sleep(Duration::from_millis(30));
+        std::thread::sleep(Duration::from_millis(20));
         let waiting: Vec<_> = (1..=3)
             .map(|id| {
                 let (desk, order) = (Arc::clone(&desk), Arc::clone(&order));
@@ -192,7 +210,7 @@ mod tests {
                         Ok((1, 1, 1))
                     })
                 });
-                std::thread::sleep(Duration::from_millis(30));
+                std::thread::sleep(gap);
                 thread
             })
             .collect();
@@ -200,6 +218,15 @@ mod tests {
         for thread in waiting {
             thread.join().unwrap();
         }
-        assert_eq!(*order.lock().unwrap(), [3, 2, 1]);
+        let order = order.lock().unwrap().clone();
+        order
+    }
+
+    #[test]
+    fn the_newest_burst_of_screen_requests_goes_first_each_in_the_order_asked() {
+        // A scroll between each request: the latest screen first.
+        assert_eq!(served_order(Duration::from_millis(120)), [3, 2, 1]);
+        // One screenful asked for at once: in reading order.
+        assert_eq!(served_order(Duration::from_millis(2)), [1, 2, 3]);
     }
 }

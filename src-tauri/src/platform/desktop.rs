@@ -1,23 +1,22 @@
 //! Desktop: the data folder the `motis` command uses too, so that both see one catalog;
-//! folders chosen in the system's dialog.
+//! photos come from folders the person adds.
 
 use std::path::PathBuf;
 
 use motis_engine::DataDir;
-use tauri::AppHandle;
-use tauri_plugin_dialog::DialogExt;
+use tauri::{AppHandle, Window, WindowEvent};
 
 use crate::commands::CommandError;
+
+/// What the page is told it runs on: it offers "Show in folder" and "Open" here.
+pub const PLATFORM: &str = "desktop";
+
+/// Where photos come from: the page offers "Add folder…".
+pub const PHOTO_SOURCES: &str = "folders";
 
 pub fn default_data_dir(_app: &AppHandle) -> Result<PathBuf, CommandError> {
     Ok(DataDir::default_location()?)
 }
 
-/// Blocks until the person chooses a folder or closes the dialog (`None`).
-pub fn pick_folder(app: &AppHandle) -> Result<Option<PathBuf>, CommandError> {
-    Ok(app
-        .dialog()
-        .file()
-        .blocking_pick_folder()
-        .and_then(|f| f.into_path().ok()))
-}
+/// Indexing goes on behind other windows: a desktop does not pause apps it cannot see.
+pub fn on_window_event(_window: &Window, _event: &WindowEvent) {}

@@ -30,3 +30,16 @@ test('typing searches after a pause, Enter at once, Escape clears back to the ga
   expect(onsearch).toHaveBeenLastCalledWith('');
   expect(input.value).toBe('');
 });
+
+test('the clear button empties the box, returns to the gallery and keeps the keyboard up', async () => {
+  const onsearch = vi.fn();
+  const { getByTestId, queryByTestId } = render(SearchBox, { onsearch });
+  const input = getByTestId('search-input') as HTMLInputElement;
+  expect(queryByTestId('search-clear')).toBeNull();
+  await fireEvent.input(input, { target: { value: 'a dog' } });
+  await fireEvent.click(getByTestId('search-clear'));
+  expect(onsearch).toHaveBeenLastCalledWith('');
+  expect(input.value).toBe('');
+  expect(document.activeElement).toBe(input);
+  expect(queryByTestId('search-clear')).toBeNull();
+});

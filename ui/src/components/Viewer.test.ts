@@ -33,3 +33,39 @@ test('shows the photo at full resolution with its details, and its buttons act o
   await fireEvent.click(getByLabelText('Next'));
   expect(onstep).toHaveBeenCalledWith(1);
 });
+
+test('on a phone a library photo offers the share sheet, not the file manager, and swipes step or close', async () => {
+  const backend = new MockBackend(20, 0);
+  backend.phone = 'android';
+  const onstep = vi.fn();
+  const onclose = vi.fn();
+  const { getByTestId, queryByText } = render(Viewer, {
+    backend,
+    id: 4,
+    onPhone: true,
+    onclose,
+    onstep,
+    onsimilar: () => {},
+  });
+  await waitFor(() => expect(getByTestId('share')).toBeTruthy());
+  expect(queryByText('Show in folder')).toBeNull();
+  expect(queryByText('Open')).toBeNull();
+  await fireEvent.click(getByTestId('share'));
+  expect(backend.shared).toEqual([4]);
+
+  const viewer = getByTestId('viewer');
+  const swipe = async (from: [number, number], to: [number, number]) => {
+    await fireEvent.touchStart(viewer, { touches: [{ clientX: from[0], clientY: from[1] }] });
+    await fireEvent.touchMove(viewer, { touches: [{ clientX: to[0], clientY: to[1] }] });
+    await fireEvent.touchEnd(viewer, { touches: [] });
+  };
+  await swipe([300, 400], [100, 410]);
+  expect(onstep).toHaveBeenLastCalledWith(1);
+  await swipe([100, 400], [300, 390]);
+  expect(onstep).toHaveBeenLastCalledWith(-1);
+  await swipe([200, 300], [210, 320]);
+  expect(onstep).toHaveBeenCalledTimes(2);
+  expect(onclose).not.toHaveBeenCalled();
+  await swipe([200, 300], [205, 500]);
+  expect(onclose).toHaveBeenCalled();
+});

@@ -1,8 +1,20 @@
 // The page's state and what changes it, as a rune class: components read it and call
 // its methods; only this talks to the backend.
 
-import type { AppStatus, Backend, Failure, Folder, Found, IndexEvent, Phase, Settings } from './backend';
-import { describeError } from './backend';
+import type {
+  Access,
+  Album,
+  AppStatus,
+  Backend,
+  Failure,
+  Found,
+  IndexEvent,
+  Lifecycle,
+  Phase,
+  Settings,
+  Source,
+} from './backend';
+import { describeError, isCommandError } from './backend';
 
 export interface Progress {
   phase: Phase;
@@ -15,6 +27,8 @@ export interface Progress {
 }
 
 const PAGE = 2000;
+/** How often the power state is asked while "only while charging" is on. */
+const POWER_POLL_MS = 20_000;
 
 export class AppModel {
   status = $state<AppStatus | null>(null);
@@ -31,8 +45,18 @@ export class AppModel {
   /** The last run was paused: "Resume" continues it. */
   paused = $state(false);
   failures = $state<Failure[]>([]);
-  folders = $state<Folder[]>([]);
-  settings = $state<Settings>({ results: 60 });
+  sources = $state<Source[]>([]);
+  settings = $state<Settings>({ results: 60, onlyWhileCharging: false });
+  /** The phone's photo library: what motis may read, and its albums. */
+  access = $state<Access>('folders');
+  albums = $state<Album[]>([]);
+  /** Whether the device charges; null where it does not say. */
+  charging = $state<boolean | null>(null);
+  /** Indexing waits for the charger ("only while charging"). */
+  waitingForPower = $state(false);
+  /** Indexing stopped because the app went to the background; it resumes on return. */
+  private pausedForBackground = false;
+  private powerTimer: ReturnType<typeof setInterval> | null = null;
   /** Index into the shown list of the photo open in the viewer. */
   viewing = $state<number | null>(null);
   error = $state<string | null>(null);
@@ -40,6 +64,10 @@ export class AppModel {
   private running: Promise<void> | null = null;
 
   constructor(readonly backend: Backend) {}
+
+  get onPhone(): boolean {
+    return this.status?.platform === 'android' || this.status?.platform === 'ios';
+  }
 
   /** The ids shown now: results of a query, or the gallery. */
   get shown(): number[] {
@@ -53,7 +81,10 @@ export class AppModel {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     if (this.status.engine.state === 'failed') return;
-    await Promise.all([this.loadGallery(), this.loadFolders(), this.loadSettings(), this.loadFailures()]);
+    await Promise.all([this.loadGallery(), this.loadSources(), this.loadSettings(), this.loadFailures()]);
+    if (this.onPhone) this.access = await this.backend.libraryAccess();
+    this.charging = (await this.backend.powerState()).charging;
+    this.watchPower();
     void this.watchModel();
     await this.index();
   }
@@ -83,8 +114,16 @@ export class AppModel {
     this.galleryTotal = total;
   }
 
-  async loadFolders(): Promise<void> {
-    this.folders = await this.backend.listFolders();
+  async loadSources(): Promise<void> {
+    this.sources = await this.backend.listSources();
+  }
+
+  async loadAlbums(): Promise<void> {
+    try {
+      this.albums = await this.backend.listAlbums();
+    } catch (error) {
+      this.error = describeError(error);
+    }
   }
 
   async loadSettings(): Promise<void> {
@@ -100,13 +139,52 @@ export class AppModel {
 
   /** Everything a run or a removal can change. */
   private async reload(): Promise<void> {
-    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadFolders(), this.loadFailures()]);
+    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadSources(), this.loadFailures()]);
   }
 
-  /** Index every folder; a call during a run waits for that run instead of starting another. */
+  /** Whether indexing must wait: "only while charging" is on and the device says it does not. */
+  private get mustWaitForPower(): boolean {
+    return this.settings.onlyWhileCharging && this.charging === false;
+  }
+
+  /** Index every source; a call during a run waits for that run instead of starting another. */
   index(): Promise<void> {
+    if (this.mustWaitForPower) {
+      this.waitingForPower = true;
+      return Promise.resolve();
+    }
+    this.waitingForPower = false;
     this.running ??= this.run();
     return this.running;
+  }
+
+  /** With "only while charging" on: stop when the charger goes, go on when it comes back. */
+  private watchPower(): void {
+    if (this.powerTimer !== null || this.charging === null) return;
+    this.powerTimer = setInterval(() => void this.checkPower(), POWER_POLL_MS);
+  }
+
+  async checkPower(): Promise<void> {
+    this.charging = (await this.backend.powerState()).charging;
+    if (this.mustWaitForPower && this.running) {
+      this.waitingForPower = true;
+      await this.backend.cancelIndexing();
+    } else if (this.waitingForPower && !this.mustWaitForPower) {
+      void this.index();
+    }
+  }
+
+  /** The app went to the background (or came back): a phone may stop it at any moment
+   * there, and it must not spend the battery unseen, so indexing pauses and resumes. */
+  async setBackground(background: boolean): Promise<void> {
+    if (background && this.running) {
+      this.pausedForBackground = true;
+      await this.backend.cancelIndexing();
+    } else if (!background && this.pausedForBackground) {
+      this.pausedForBackground = false;
+      await this.running;
+      void this.index();
+    }
   }
 
   private async run(): Promise<void> {
@@ -126,16 +204,16 @@ export class AppModel {
     await this.backend.cancelIndexing();
   }
 
-  /** Stop indexing a folder: its photos leave the gallery. A run in progress stops first
-   * (the engine refuses while one writes) and goes on afterwards with the other folders. */
-  async removeFolder(index: number): Promise<void> {
+  /** Stop indexing a source: its photos leave the gallery. A run in progress stops first
+   * (the engine refuses while one writes) and goes on afterwards with the other sources. */
+  async removeSource(index: number): Promise<void> {
     const wasRunning = this.running;
     if (wasRunning) {
       await this.backend.cancelIndexing();
       await wasRunning;
     }
     try {
-      await this.backend.removeFolder(index);
+      await this.backend.removeSource(index);
       this.error = null;
     } catch (error) {
       this.error = describeError(error);
@@ -155,6 +233,7 @@ export class AppModel {
     } catch (error) {
       this.error = describeError(error);
     }
+    await this.checkPower();
   }
 
   onIndexEvent(event: IndexEvent): void {
@@ -173,8 +252,12 @@ export class AppModel {
         if (event.phase === 'encoding' && this.status) {
           this.status = { ...this.status, encoded: event.done };
         }
-        // The gallery fills as previews are made.
-        if (event.phase === 'previews' && event.done === event.total) void this.loadGallery();
+        // The scan has found every photo: the whole gallery shows now, previews fill in
+        // (those on screen first: the grid asks for them).
+        if (event.phase === 'scanning' && event.done === event.total) {
+          performance.mark('motis:scan-ended');
+          void this.loadGallery();
+        }
         break;
       }
       case 'item_failed':
@@ -227,6 +310,17 @@ export class AppModel {
     this.searchTotal = reply.total;
   }
 
+  showError(error: unknown): void {
+    this.error = describeError(error);
+  }
+
+  /** `motis://lifecycle` from the app: it left the screen, or came back (`resume`: the
+   * app stopped a run as it left, and it goes on now). */
+  async onLifecycle(event: Lifecycle): Promise<void> {
+    if (event.resume) this.pausedForBackground = true;
+    await this.setBackground(event.background);
+  }
+
   open(index: number): void {
     this.viewing = index;
   }
@@ -255,5 +349,41 @@ export class AppModel {
     } catch (error) {
       this.error = describeError(error);
     }
+  }
+
+  /** Index the phone's photo library, all of it (`null`) or the chosen albums. */
+  async addPhotoLibrary(albums: string[] | null = null): Promise<void> {
+    try {
+      this.access = await this.backend.addPhotoLibrary(albums);
+      this.error = null;
+    } catch (error) {
+      if (isCommandError(error) && error.code === 'permission_denied') this.access = 'denied';
+      this.error = describeError(error);
+      return;
+    }
+    if (this.running) {
+      // A new choice of albums: the run in progress stops, the next one takes it.
+      await this.backend.cancelIndexing();
+      await this.running;
+      this.paused = false;
+    }
+    await this.loadSources();
+    await this.index();
+  }
+
+  /** Limited access: the system lets the person share more photos; then a rescan finds them. */
+  async widenSelection(): Promise<void> {
+    try {
+      this.access = await this.backend.widenSelection();
+    } catch (error) {
+      this.error = describeError(error);
+      return;
+    }
+    await this.index();
+  }
+
+  /** Add photos the way this platform has them: a folder, or the photo library. */
+  addPhotos(): Promise<void> {
+    return this.status?.photoSources === 'library' ? this.addPhotoLibrary() : this.addFolder();
   }
 }

@@ -4,7 +4,7 @@
 import { MockBackend } from './mock-backend';
 import { TauriBackend } from './tauri-backend';
 
-export type ErrorCode = 'model_or_runtime' | 'no_such_photo' | 'busy' | 'failed';
+export type ErrorCode = 'model_or_runtime' | 'no_such_photo' | 'busy' | 'permission_denied' | 'failed';
 
 /** How every command fails: a stable code the page acts on, and a message for people. */
 export interface CommandError {
@@ -28,12 +28,30 @@ export interface AppStatus {
   indexing: boolean;
   /** Whether "Try the demo gallery" can be offered. */
   demoGallery: boolean;
+  /** What the page offers: a file manager on desktops, the share sheet on phones. */
+  platform: 'desktop' | 'android' | 'ios';
+  /** Where photos come from: folders the person adds, or the phone's photo library. */
+  photoSources: 'folders' | 'library';
 }
 
-export interface Folder {
+/** A folder, or the phone's photo library (all of it, or chosen albums). */
+export interface Source {
+  /** Position in the list: what `removeSource` takes. */
   index: number;
+  kind: 'folder' | 'library';
   name: string;
-  path: string;
+  /** A folder's path, or which part of the library. */
+  detail: string;
+  albums: string[] | null;
+}
+
+/** What motis may read of the phone's photo library (`folders` on desktops). */
+export type Access = 'folders' | 'full' | 'limited' | 'denied' | 'notDetermined';
+
+export interface Album {
+  id: string;
+  name: string;
+  count: number | null;
 }
 
 export type Phase = 'scanning' | 'previews' | 'encoding';
@@ -52,7 +70,7 @@ export interface IndexSummary {
 
 /** The engine's indexing events, as they arrive over the channel. */
 export type IndexEvent =
-  | { kind: 'started'; model: string; folders: string[] }
+  | { kind: 'started'; model: string; sources: string[] }
   | { kind: 'progress'; phase: Phase; done: number; total: number; failed: number }
   | { kind: 'item_failed'; id: number | null; path: string; cause: string }
   | ({ kind: 'finished' } & IndexSummary)
@@ -82,7 +100,10 @@ export interface GalleryPage {
 export interface PhotoDetails {
   id: number;
   name: string;
+  /** The folder, or the library, that holds it. */
   folder: string;
+  /** In the phone's photo library (share it) rather than a file (open it, show it in its folder). */
+  inLibrary: boolean;
   width: number | null;
   height: number | null;
   bytes: number;
@@ -100,16 +121,36 @@ export interface Failure {
 
 export interface Settings {
   results: number;
+  /** Index only while the phone charges, where it says whether it does. */
+  onlyWhileCharging: boolean;
 }
+
+/** The app left the screen (`background`) or came back; `resume`: a run the app stopped
+ * as it left is to go on. */
+export interface Lifecycle {
+  background: boolean;
+  resume: boolean;
+}
+
+/** Whether the device charges; `null` where it does not say (desktops, most browsers). */
+export type PowerState = { charging: boolean | null };
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
-  listFolders(): Promise<Folder[]>;
+  listSources(): Promise<Source[]>;
   /** Asks the person for a folder (system dialog); resolves whether one was chosen. */
   addFolder(): Promise<boolean>;
+  /** Asks for the phone's photo library (the system prompt, the first time) and queues it,
+   * all of it or the chosen albums; fails with `permission_denied` when refused. */
+  addPhotoLibrary(albums: string[] | null): Promise<Access>;
+  /** What motis may read of the photo library now. */
+  libraryAccess(): Promise<Access>;
+  /** Limited access: lets the person share more photos with motis. */
+  widenSelection(): Promise<Access>;
+  listAlbums(): Promise<Album[]>;
   /** Queues the rendered demo gallery; resolves whether there is one. */
   addDemoGallery(): Promise<boolean>;
-  removeFolder(index: number): Promise<number>;
+  removeSource(index: number): Promise<number>;
   /** Indexes every folder; resolves when the run (and any queued one) ends. */
   startIndexing(onEvent: (event: IndexEvent) => void): Promise<void>;
   cancelIndexing(): Promise<boolean>;
@@ -121,14 +162,24 @@ export interface Backend {
   photoDetails(id: number): Promise<PhotoDetails>;
   openPhoto(id: number): Promise<void>;
   showInFolder(id: number): Promise<void>;
+  /** The phone's share sheet with a photo of its library. */
+  sharePhoto(id: number): Promise<void>;
+  powerState(): Promise<PowerState>;
+  /** Calls `handler` when the app leaves the screen or returns (phones); returns the unsubscribe. */
+  onLifecycle(handler: (event: Lifecycle) => void): () => void;
   getSettings(): Promise<Settings>;
   setSettings(settings: Settings): Promise<Settings>;
-  /** Where the page loads a photo from: by catalog id, never by path. */
+  /** Where the page loads a photo from: by catalog id, never by path. A preview is made
+   * on request if the run has not made it yet; a rendition is at least `size` pixels on
+   * its long side (results shown sharp without decoding full-size originals). */
   photoUrl(kind: 'preview' | 'full', id: number): string;
+  renditionUrl(id: number, size: number): string;
 }
 
 /** The Tauri backend inside the app; the mock anywhere else (a plain browser, tests),
- * shaped by the page address: `?photos=N&step=MS&demo=N&folders=0&broken=ID,ID`. */
+ * shaped by the page address: `?photos=N&step=MS&demo=N&folders=0&broken=ID,ID`, and
+ * `phone=android|ios&access=full|limited|denied|notDetermined&charging=0|1` for a phone
+ * (its photo library), `previewMs=MS` for previews that take time to make. */
 export function chooseBackend(): Backend {
   const inTauri = typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
   if (inTauri) return new TauriBackend();
@@ -137,9 +188,13 @@ export function chooseBackend(): Backend {
   const mock = new MockBackend(number('photos', 120), number('step', 5));
   if (query.has('demo')) mock.demo = number('demo', 0);
   if (query.get('folders') === '0') {
-    mock.folders = [];
+    mock.sources = [];
     mock.photos = [];
   }
+  if (query.has('phone')) mock.phone = query.get('phone') === 'ios' ? 'ios' : 'android';
+  if (query.has('access')) mock.access = query.get('access') as Access;
+  if (query.has('charging')) mock.charging = query.get('charging') === '1';
+  if (query.has('previewMs')) mock.previewMs = number('previewMs', 0);
   for (const id of (query.get('broken') ?? '').split(',').filter(Boolean)) {
     mock.broken.set(Number(id), 'cannot decode: the file is truncated');
   }

@@ -3,15 +3,19 @@
 // for working on the page in a plain browser (`npm run ui:dev`).
 
 import type {
+  Access,
+  Album,
   AppStatus,
   Backend,
   Failure,
-  Folder,
   GalleryPage,
   IndexEvent,
+  Lifecycle,
   PhotoDetails,
+  PowerState,
   SearchReply,
   Settings,
+  Source,
 } from './backend';
 
 const COLOURS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange'];
@@ -22,7 +26,7 @@ export interface MockPhoto {
   caption: string;
   colour: string;
   shape: string;
-  /** Index of the folder that holds it. */
+  /** Index of the source that holds it. */
   folder: number;
 }
 
@@ -36,7 +40,7 @@ export function mockPhotos(count: number, folder = 0, first = 1): MockPhoto[] {
   });
 }
 
-function drawing(photo: MockPhoto, size: number): string {
+function svg(photo: MockPhoto, size: number): string {
   const half = size / 2;
   const body: Record<string, string> = {
     circle: `<circle cx="${half}" cy="${half}" r="${size / 3}"/>`,
@@ -44,15 +48,41 @@ function drawing(photo: MockPhoto, size: number): string {
     star: `<polygon points="${half},${size * 0.1} ${size * 0.62},${size * 0.4} ${size * 0.9},${size * 0.4} ${size * 0.67},${size * 0.6} ${size * 0.76},${size * 0.9} ${half},${size * 0.72} ${size * 0.24},${size * 0.9} ${size * 0.33},${size * 0.6} ${size * 0.1},${size * 0.4} ${size * 0.38},${size * 0.4}"/>`,
     triangle: `<polygon points="${half},${size * 0.15} ${size * 0.85},${size * 0.85} ${size * 0.15},${size * 0.85}"/>`,
   };
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="100%" height="100%" fill="#eee"/><g fill="${photo.colour}">${body[photo.shape]}</g></svg>`;
-  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="100%" height="100%" fill="#eee"/><g fill="${photo.colour}">${body[photo.shape]}</g></svg>`;
 }
+
+function drawing(photo: MockPhoto, size: number): string {
+  return `data:image/svg+xml,${encodeURIComponent(svg(photo, size))}`;
+}
+
+/** The drawing the page's dev server answers `/__mock-photo/…` with (see vite.config.ts). */
+export function mockPhotoSvg(id: number, size: number): string {
+  return svg(mockPhotos(1, 0, id)[0], size);
+}
+
+const LIBRARY: Source = { index: 0, kind: 'library', name: 'Photo library', detail: 'All photos motis may see', albums: null };
 
 export class MockBackend implements Backend {
   photos: MockPhoto[];
-  folders: Folder[] = [{ index: 0, name: 'Shapes', path: '/mock/Shapes' }];
+  sources: Source[] = [{ index: 0, kind: 'folder', name: 'Shapes', detail: '/mock/Shapes', albums: null }];
   encoded = 0;
-  settings: Settings = { results: 60 };
+  settings: Settings = { results: 60, onlyWhileCharging: false };
+  platform: AppStatus['platform'] = 'desktop';
+  /** The phone's photo library permission (phones only). */
+  access: Access = 'full';
+  /** Whether the phone charges; `null` where it does not say. */
+  charging: boolean | null = null;
+  /** Milliseconds the dev server takes to "make" each preview (0: previews are at hand);
+   * the scan phase takes ten steps then, and the gallery is empty until it ends, as for
+   * a folder motis sees for the first time. */
+  previewMs = 0;
+  /** Albums of the phone's library, by id. */
+  albums: Album[] = [
+    { id: 'camera', name: 'Camera', count: 80 },
+    { id: 'beach', name: 'Beach 2026', count: 24 },
+  ];
+  shared: number[] = [];
+  private scanned = false;
   /** Milliseconds between simulated indexing steps. */
   stepMs: number;
   /** Photos the demo gallery adds, or null when there is none. */
@@ -66,38 +96,73 @@ export class MockBackend implements Backend {
     this.stepMs = stepMs;
   }
 
+  /** The photos the catalog knows: none of a new source before its scan ends. */
+  private get known(): MockPhoto[] {
+    return this.previewMs === 0 || this.scanned ? this.photos : [];
+  }
+
+  /** A phone: photos come from its library, not from folders. */
+  set phone(platform: 'android' | 'ios') {
+    this.platform = platform;
+    this.sources = this.sources.length > 0 ? [LIBRARY] : [];
+  }
+
   async appStatus(): Promise<AppStatus> {
     return {
       engine: { state: 'ready' },
       model: { state: 'ready' },
-      photos: this.photos.length,
+      photos: this.known.length,
       encoded: this.encoded,
-      failed: this.photos.filter((p) => this.broken.has(p.id)).length,
+      failed: this.known.filter((p) => this.broken.has(p.id)).length,
       indexing: false,
       demoGallery: this.demo !== null,
+      platform: this.platform,
+      photoSources: this.platform === 'desktop' ? 'folders' : 'library',
     };
   }
-  async listFolders() {
-    return this.folders;
+  async listSources() {
+    return this.sources;
   }
   async addFolder() {
     return false;
   }
+  async addPhotoLibrary(albums: string[] | null): Promise<Access> {
+    if (this.platform === 'desktop') throw { code: 'failed', message: 'there is no system photo library here: add a folder' };
+    if (this.access === 'notDetermined') this.access = 'full';
+    if (this.access === 'denied') {
+      throw { code: 'permission_denied', message: 'motis may not read your photos: allow it in the system settings (Privacy › Photos)' };
+    }
+    const detail = albums === null ? LIBRARY.detail : albums.length === 1 ? '1 album' : `${albums.length} albums`;
+    const library = { ...LIBRARY, detail, albums };
+    if (this.sources.length === 0 && this.photos.length === 0) this.photos = mockPhotos(40);
+    this.sources = [library];
+    return this.access;
+  }
+  async libraryAccess(): Promise<Access> {
+    return this.platform === 'desktop' ? 'folders' : this.access;
+  }
+  async widenSelection(): Promise<Access> {
+    if (this.access === 'limited') this.access = 'full';
+    return this.access;
+  }
+  async listAlbums() {
+    return this.albums;
+  }
   async addDemoGallery() {
     if (this.demo === null) return false;
-    const folder = this.folders.length;
-    this.folders = [...this.folders, { index: folder, name: 'images', path: '/mock/demo/images' }];
+    const folder = this.sources.length;
+    this.sources = [...this.sources, { index: folder, kind: 'folder', name: 'images', detail: '/mock/demo/images', albums: null }];
     const first = Math.max(0, ...this.photos.map((p) => p.id)) + 1;
     this.photos = [...this.photos, ...mockPhotos(this.demo, folder, first)];
     return true;
   }
-  async removeFolder(index: number) {
-    if (!this.folders[index]) throw { code: 'failed', message: `no folder number ${index}` };
+  async removeSource(index: number) {
+    if (!this.sources[index]) throw { code: 'failed', message: `no source number ${index}` };
     const before = this.photos.length;
     this.photos = this.photos
       .filter((p) => p.folder !== index)
       .map((p) => ({ ...p, folder: p.folder > index ? p.folder - 1 : p.folder }));
-    this.folders = this.folders.filter((f) => f.index !== index).map((f, i) => ({ ...f, index: i }));
+    this.sources = this.sources.filter((f) => f.index !== index).map((f, i) => ({ ...f, index: i }));
     this.encoded = Math.min(this.encoded, this.photos.length);
     return before - this.photos.length;
   }
@@ -116,13 +181,13 @@ export class MockBackend implements Backend {
       failed,
       searchable: encoded,
     });
-    onEvent({ kind: 'started', model: 'mock', folders: this.folders.map((f) => f.path) });
+    onEvent({ kind: 'started', model: 'mock', sources: this.sources.map((f) => f.detail) });
     for (const photo of this.photos.filter((p) => this.broken.has(p.id))) {
       onEvent({ kind: 'item_failed', id: photo.id, path: this.path(photo), cause: this.broken.get(photo.id)! });
     }
     const workable = total - failed;
     for (const phase of ['scanning', 'previews', 'encoding'] as const) {
-      const steps = phase === 'scanning' ? 1 : workable;
+      const steps = phase === 'scanning' ? (this.previewMs > 0 ? 10 : 1) : workable;
       // Encoding resumes where a paused run stopped, as the engine's does.
       let done = phase === 'encoding' ? Math.min(this.encoded, workable) : 0;
       for (;;) {
@@ -131,6 +196,7 @@ export class MockBackend implements Backend {
           return;
         }
         if (phase === 'encoding') this.encoded = done;
+        if (phase === 'scanning' && done === steps) this.scanned = true;
         onEvent({ kind: 'progress', phase, done, total: steps, failed: phase === 'scanning' ? 0 : failed });
         if (done >= steps) break;
         await new Promise((resolve) => setTimeout(resolve, this.stepMs));
@@ -149,7 +215,7 @@ export class MockBackend implements Backend {
       .map((p) => ({ id: p.id, path: this.path(p), cause: this.broken.get(p.id)! }));
   }
   private path(photo: MockPhoto): string {
-    return `${this.folders[photo.folder]?.path ?? '/mock'}/${photo.colour}-${photo.shape}-${photo.id}.jpg`;
+    return `${this.sources[photo.folder]?.detail ?? '/mock'}/${photo.colour}-${photo.shape}-${photo.id}.jpg`;
   }
   async search(query: string): Promise<SearchReply> {
     const trimmed = query.trim().toLowerCase();
@@ -170,10 +236,10 @@ export class MockBackend implements Backend {
     );
   }
   async gallery(offset: number, limit: number): Promise<GalleryPage> {
-    const newestFirst = [...this.photos].reverse();
+    const newestFirst = [...this.known].reverse();
     return {
       photos: newestFirst.slice(offset, offset + limit).map((p) => ({ id: p.id, width: 400, height: 300, hasPreview: true })),
-      total: this.photos.length,
+      total: this.known.length,
     };
   }
   async photoDetails(id: number): Promise<PhotoDetails> {
@@ -182,7 +248,8 @@ export class MockBackend implements Backend {
     return {
       id,
       name: `${photo.colour}-${photo.shape}-${id}.jpg`,
-      folder: this.folders[photo.folder]?.path ?? '/mock',
+      folder: this.sources[photo.folder]?.detail ?? '/mock',
+      inLibrary: this.sources[photo.folder]?.kind === 'library',
       width: 400,
       height: 300,
       bytes: 48_000,
@@ -192,17 +259,41 @@ export class MockBackend implements Backend {
   }
   async openPhoto() {}
   async showInFolder() {}
+  async sharePhoto(id: number) {
+    this.shared.push(id);
+  }
+  async powerState(): Promise<PowerState> {
+    return { charging: this.charging };
+  }
+  /** What the app tells the page about its life on a phone; `lifecycle()` plays it. */
+  private lifecycleHandlers: ((event: Lifecycle) => void)[] = [];
+  onLifecycle(handler: (event: Lifecycle) => void) {
+    this.lifecycleHandlers.push(handler);
+    return () => {
+      this.lifecycleHandlers = this.lifecycleHandlers.filter((h) => h !== handler);
+    };
+  }
+  lifecycle(event: Lifecycle) {
+    for (const handler of this.lifecycleHandlers) handler(event);
+  }
   async getSettings() {
     return this.settings;
   }
   async setSettings(settings: Settings) {
-    this.settings = { results: Math.min(1000, Math.max(1, settings.results)) };
+    this.settings = { ...settings, results: Math.min(1000, Math.max(1, settings.results)) };
     return this.settings;
   }
   photoUrl(kind: 'preview' | 'full', id: number) {
+    return this.drawn(id, kind === 'preview' ? 160 : 640, kind === 'preview' ? this.previewMs : 0);
+  }
+  renditionUrl(id: number, size: number) {
+    return this.drawn(id, size, 0);
+  }
+  private drawn(id: number, size: number, delayMs: number): string {
     // A broken photo has no preview: its address answers with something no image decodes.
     if (this.broken.has(id)) return 'data:image/png;base64,AA==';
+    if (delayMs > 0) return `/__mock-photo/${id}?size=${size}&ms=${delayMs}`;
     const photo = this.photos.find((p) => p.id === id) ?? mockPhotos(1, 0, id)[0];
-    return drawing(photo, kind === 'preview' ? 160 : 640);
+    return drawing(photo, size);
   }
 }

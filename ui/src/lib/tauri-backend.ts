@@ -1,33 +1,53 @@
-// The backend inside the app: each method is one Tauri command.
+// The backend inside the app: each method is one Tauri command (motis's own, or the
+// photo-library plugin's on phones).
 
 import { Channel, convertFileSrc, invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import type {
+  Access,
+  Album,
   AppStatus,
   Backend,
   Failure,
-  Folder,
   GalleryPage,
   IndexEvent,
+  Lifecycle,
   PhotoDetails,
+  PowerState,
   SearchReply,
   Settings,
+  Source,
 } from './backend';
+
+type BatteryNavigator = Navigator & { getBattery?: () => Promise<{ charging: boolean }> };
 
 export class TauriBackend implements Backend {
   appStatus() {
     return invoke<AppStatus>('app_status');
   }
-  listFolders() {
-    return invoke<Folder[]>('list_folders');
+  listSources() {
+    return invoke<Source[]>('list_sources');
   }
   addFolder() {
     return invoke<boolean>('add_folder');
   }
+  addPhotoLibrary(albums: string[] | null) {
+    return invoke<Access>('add_photo_library', { albums });
+  }
+  libraryAccess() {
+    return invoke<Access>('plugin:photo-library|access');
+  }
+  widenSelection() {
+    return invoke<Access>('plugin:photo-library|widen_selection');
+  }
+  listAlbums() {
+    return invoke<Album[]>('plugin:photo-library|list_albums');
+  }
   addDemoGallery() {
     return invoke<boolean>('add_demo_gallery');
   }
-  removeFolder(index: number) {
-    return invoke<number>('remove_folder', { index });
+  removeSource(index: number) {
+    return invoke<number>('remove_source', { index });
   }
   startIndexing(onEvent: (event: IndexEvent) => void) {
     const channel = new Channel<IndexEvent>();
@@ -58,6 +78,19 @@ export class TauriBackend implements Backend {
   showInFolder(id: number) {
     return invoke<void>('show_in_folder', { id });
   }
+  sharePhoto(id: number) {
+    return invoke<void>('share_photo', { id });
+  }
+  /** From the webview's Battery Status API: Android's WebView has it; WebKit (iOS, Linux)
+   * does not, and the "only while charging" option is not offered there. */
+  async powerState(): Promise<PowerState> {
+    const battery = await (navigator as BatteryNavigator).getBattery?.().catch(() => undefined);
+    return { charging: battery ? battery.charging : null };
+  }
+  onLifecycle(handler: (event: Lifecycle) => void) {
+    const listening = listen<Lifecycle>('motis://lifecycle', (event) => handler(event.payload));
+    return () => void listening.then((unlisten) => unlisten());
+  }
   getSettings() {
     return invoke<Settings>('get_settings');
   }
@@ -66,5 +99,8 @@ export class TauriBackend implements Backend {
   }
   photoUrl(kind: 'preview' | 'full', id: number) {
     return convertFileSrc(`${kind}-${id}`, 'photo');
+  }
+  renditionUrl(id: number, size: number) {
+    return convertFileSrc(`rendition-${id}-${Math.ceil(size)}`, 'photo');
   }
 }
