@@ -1,7 +1,7 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { mockPhotoSvg } from './src/lib/mock-backend';
+import { mockPhotoSvg } from './src/lib/mock-backend.ts';
 
 /** For the mock backend in the dev server (`npm run ui:dev`, the page tests): previews
  * that take `ms` each to make, two at a time, in the order the app's `photo:` protocol

@@ -39,7 +39,14 @@ fn launch_options() -> Launch {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let launch = launch_options();
-    tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_dialog::init());
+    // The page is granted none of its commands (capabilities/): the app reads the shipped
+    // model out of the APK with it.
+    #[cfg(target_os = "android")]
+    let builder = builder.plugin(tauri_plugin_fs::init());
+    builder
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_photo_library::init())
         .register_asynchronous_uri_scheme_protocol("photo", protocol::serve)

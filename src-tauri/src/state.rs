@@ -80,12 +80,12 @@ impl AppState {
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
         let handle = app.clone();
-        let models_dir = models_dir(app);
         // After `setup` has managed the state, which the opening thread fills in.
         std::thread::spawn(move || {
             while handle.try_state::<AppState>().is_none() {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
+            let models_dir = crate::platform::bundled_models(&handle, &data_dir);
             open_engine(&handle, data_dir, models_dir)
         });
         Ok(AppState {
@@ -130,16 +130,8 @@ fn find_demo_gallery() -> Option<PathBuf> {
         .find(|dir| dir.is_dir())
 }
 
-/// The models the app ships (bundle resources), else the usual search (`MOTIS_MODELS`,
-/// `models/` above the working directory or the program).
-fn models_dir(app: &AppHandle) -> Option<PathBuf> {
-    app.path()
-        .resource_dir()
-        .ok()
-        .map(|dir| dir.join("models"))
-        .filter(|dir| dir.join("motis-demo").join("manifest.json").is_file())
-}
-
+/// Opens the engine on the models the app ships (`bundled_models`), else on the usual
+/// search (`MOTIS_MODELS`, `models/` above the working directory or the program).
 fn open_engine(app: &AppHandle, data_dir: PathBuf, bundled_models: Option<PathBuf>) {
     let state = app.state::<AppState>();
     let set = |slot: &RwLock<EngineState>, value| *slot.write().unwrap_or_else(|p| p.into_inner()) = value;

@@ -7,15 +7,23 @@
 // opens it and goes back, types `reset` and expects the gallery, checks that the page can
 // neither read a file nor fetch a photo by path, and saves a screenshot of the results to
 // build/test-output/app-results.png.
+//
+// Then the gallery at once, on a new folder of phone-sized photos (12 MP JPEGs from
+// scripts/make_phone_photos.py; MOTIS_E2E_PHOTOS of them, 1,000 unless set): the time from
+// the end of the scan until every cell in view shows its preview, which must come while
+// the run is still making the others; the page at a phone's width (at least 3 columns,
+// no sideways scrolling; build/test-output/app-phone.png); and the image memory of 60
+// results. MOTIS_APP picks another build, and MOTIS_E2E_ONLY_GALLERY=1 runs this part
+// alone (scripts/bench-gallery does both, on the release build and 10,000 photos).
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = resolve(import.meta.dirname, '../..');
-const app = join(root, 'target/debug/motis-app');
+const app = process.env.MOTIS_APP ?? join(root, 'target/debug/motis-app');
 const port = 4444;
 const driverUrl = `http://127.0.0.1:${port}`;
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
@@ -64,19 +72,37 @@ async function main() {
   start('tauri-driver', ['--port', String(port)], { DISPLAY: display });
   await until('tauri-driver', () => fetch(`${driverUrl}/status`).then((r) => r.ok), 20);
 
+  try {
+    if (!process.env.MOTIS_E2E_ONLY_GALLERY) await searchAndSecurity(work, gallery, captions);
+    await galleryAtOnce(work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A session on the app opened with `args`, and what the steps use of it. */
+async function open(args) {
   const session = await webdriver('POST', '/session', {
-    capabilities: {
-      alwaysMatch: {
-        browserName: 'wry',
-        'tauri:options': { application: app, args: ['--data-dir', join(work, 'data'), '--add-folder', gallery] },
-      },
-    },
+    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app, args } } },
   });
   const s = `/session/${session.sessionId}`;
-  const find = async (css) => (await webdriver('POST', `${s}/elements`, { using: 'css selector', value: css })).map((e) => e[ELEMENT]);
-  const attribute = (element, name) => webdriver('GET', `${s}/element/${element}/attribute/${name}`);
-  const run = (script, args = []) => webdriver('POST', `${s}/execute/async`, { script, args });
+  await webdriver('POST', `${s}/timeouts`, { script: 600_000 });
+  return {
+    s,
+    find: async (css) => (await webdriver('POST', `${s}/elements`, { using: 'css selector', value: css })).map((e) => e[ELEMENT]),
+    attribute: (element, name) => webdriver('GET', `${s}/element/${element}/attribute/${name}`),
+    run: (script, args = []) => webdriver('POST', `${s}/execute/async`, { script, args }),
+    screenshot: async (name) => {
+      mkdirSync(join(root, 'build/test-output'), { recursive: true });
+      const shot = await webdriver('GET', `${s}/screenshot`);
+      writeFileSync(join(root, 'build/test-output', name), Buffer.from(shot, 'base64'));
+    },
+    close: () => webdriver('DELETE', s).catch(() => {}),
+  };
+}
 
+async function searchAndSecurity(work, gallery, captions) {
+  const { s, find, attribute, run, screenshot, close } = await open(['--data-dir', join(work, 'data'), '--add-folder', gallery]);
   try {
     // Indexing finished: every photo is encoded, and the progress bar has gone.
     await until('the gallery', async () => (await find('[data-testid="gallery-item"]')).length === 10, 60);
@@ -95,9 +121,7 @@ async function main() {
     await until('the results to load', () => run(
       'const img = document.querySelector(\'[data-testid="result"] img\'); (img.complete ? Promise.resolve() : img.decode()).then(() => arguments[0](img.naturalWidth > 0))',
     ), 20);
-    mkdirSync(join(root, 'build/test-output'), { recursive: true });
-    const shot = await webdriver('GET', `${s}/screenshot`);
-    writeFileSync(join(root, 'build/test-output/app-results.png'), Buffer.from(shot, 'base64'));
+    await screenshot('app-results.png');
 
     await webdriver('POST', `${s}/element/${first}/click`, {});
     const [viewer] = await until('the viewer', () => find('[data-testid="viewer"]'));
@@ -136,7 +160,102 @@ async function main() {
     if (probes.some((status) => status !== 'rejected')) throw new Error(`the page read something it must not: ${probes}`);
     console.log(`e2e: "${caption}" → ${name} first; viewer, Escape, reset and the security probes passed`);
   } finally {
-    await webdriver('DELETE', s).catch(() => {});
+    await close();
+  }
+}
+
+/** In the page (as a WebDriver async script): once the scan has ended (the
+ * `motis:scan-ended` mark), the milliseconds until every cell in view shows its preview,
+ * and what the progress line says then. */
+const FIRST_SCREENFUL = `
+  const done = arguments[arguments.length - 1];
+  let gridAt = null;
+  const check = () => {
+    const [mark] = performance.getEntriesByName('motis:scan-ended');
+    const grid = document.querySelector('.grid');
+    if (mark && grid) {
+      gridAt ??= performance.now() - mark.startTime;
+      const view = grid.getBoundingClientRect();
+      const inView = [...grid.querySelectorAll('.cell')].filter((cell) => {
+        const box = cell.getBoundingClientRect();
+        return box.bottom > view.top && box.top < view.bottom;
+      });
+      const shown = (cell) => cell.querySelector('img').complete && cell.querySelector('img').naturalWidth > 0;
+      if (inView.length > 0 && inView.every(shown)) {
+        done({
+          ms: performance.now() - mark.startTime,
+          gridMs: gridAt,
+          cells: inView.length,
+          progress: document.querySelector('[data-testid="index-progress"]')?.textContent ?? '',
+        });
+        return;
+      }
+    }
+    requestAnimationFrame(check);
+  };
+  check();
+`;
+
+async function galleryAtOnce(work) {
+  const count = Number(process.env.MOTIS_E2E_PHOTOS ?? 1000);
+  const photos = join(work, 'phone-photos');
+  execFileSync(join(root, '.venv/bin/python'), [join(root, 'scripts/make_phone_photos.py'), String(count), photos], {
+    stdio: 'inherit',
+  });
+  const { s, find, run, screenshot, close } = await open(['--data-dir', join(work, 'data-phone'), '--add-folder', photos]);
+  try {
+    const screenful = await run(FIRST_SCREENFUL);
+    console.log(
+      `e2e: ${count.toLocaleString('en')} new phone-sized photos: the first screenful (${screenful.cells} previews) ` +
+        `${Math.round(screenful.ms)} ms after the scan ended, the grid with placeholders after ${Math.round(screenful.gridMs)} ms ` +
+        `(${app.includes('/release/') ? 'release' : 'debug'} build)`,
+    );
+    if (!/Making previews/.test(screenful.progress)) {
+      throw new Error(`the previews in view came only after the run made the rest: "${screenful.progress}"`);
+    }
+    const total = await run('window.__TAURI_INTERNALS__.invoke("app_status").then((s) => arguments[0](s.photos))');
+    if (total !== count) throw new Error(`the gallery has ${total} photos, not ${count}`);
+
+    // A phone's width: at least 3 columns, nothing wider than the window.
+    await webdriver('POST', `${s}/window/rect`, { width: 390, height: 844 });
+    const phone = await until('the page at a phone\'s width', () => run(`
+      const done = arguments[0];
+      if (window.innerWidth > 400) return done(null);
+      requestAnimationFrame(() => done({
+        columns: Number(document.querySelector('.grid').dataset.columns),
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+      }));
+    `), 20);
+    if (phone.columns < 3 || phone.overflow > 0) throw new Error(`at a phone's width: ${JSON.stringify(phone)}`);
+    await run(FIRST_SCREENFUL);
+    await screenshot('app-phone.png');
+
+    // 60 results, each from a rendition sized to its cell: the page's decoded image memory.
+    await until('60 photos encoded', () => run('window.__TAURI_INTERNALS__.invoke("app_status").then((s) => arguments[0](s.encoded >= 60))'), 600);
+    const [input] = await find('[data-testid="search-input"]');
+    await webdriver('POST', `${s}/element/${input}/value`, { text: 'a red circle\uE007' });
+    await until('results', async () => (await find('[data-testid="result"]')).length > 0, 30);
+    const memory = await until('the results to load', () => run(`
+      const done = arguments[0];
+      const images = [...document.querySelectorAll('[data-testid="result"] img')];
+      if (!images.every((i) => i.complete && i.naturalWidth > 0)) return done(null);
+      done({
+        shown: images.length,
+        bytes: images.reduce((sum, i) => sum + i.naturalWidth * i.naturalHeight * 4, 0),
+        cell: images[0].parentElement.getBoundingClientRect().width * devicePixelRatio,
+        width: images[0].naturalWidth,
+      });
+    `), 120);
+    const sixty = (60 * memory.bytes) / memory.shown;
+    console.log(
+      `e2e: 60 results at a phone's width (device pixel ratio 1 here): ${memory.shown} images in the page, ` +
+        `${(memory.bytes / 2 ** 20).toFixed(1)} MiB decoded (all 60: ${(sixty / 2 ** 20).toFixed(1)} MiB; ` +
+        `60 decoded originals: ${((60 * 4032 * 3024 * 4) / 2 ** 20).toFixed(0)} MiB); ` +
+        `a ${Math.round(memory.cell)} px cell gets a ${memory.width} px rendition`,
+    );
+    if (memory.width >= 4032) throw new Error('the results show originals, not renditions');
+  } finally {
+    await close();
   }
 }
 

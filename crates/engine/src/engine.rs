@@ -332,6 +332,7 @@ impl Engine {
     /// ahead of an indexing run's background work. `Err` with the cause when the photo
     /// cannot be previewed.
     pub fn preview_for_screen(&self, id: PhotoId) -> Result<PathBuf, EngineError> {
+        let arrival = self.previews.arrive();
         let photo = self.photo(id)?;
         let path = self.data.preview_path(id);
         let failed = EngineError::Preview;
@@ -340,14 +341,20 @@ impl Engine {
             PreviewState::Failed => return Err(failed(photo.last_error.clone().unwrap_or_default())),
             PreviewState::Pending => {}
         }
-        match self.previews.for_screen(id, || self.make_preview(id, &photo.origin)) {
+        match self
+            .previews
+            .for_screen(arrival, id, || self.make_preview(id, &photo.origin))
+        {
             Some(made) => {
-                // The run's writer may hold the catalog; this one row waits its turn.
-                let (done, failures) = match &made {
-                    Ok((width, height, orientation)) => (vec![(id, *width, *height, *orientation)], vec![]),
-                    Err(cause) => (vec![], vec![(id, cause.clone())]),
-                };
-                lock(&self.catalog).record_previews(&done, &failures)?;
+                // A run records it when its worker reaches the photo; without one, it is
+                // recorded here.
+                if !self.previews.run_active() {
+                    let (done, failures) = match &made {
+                        Ok((width, height, orientation)) => (vec![(id, *width, *height, *orientation)], vec![]),
+                        Err(cause) => (vec![], vec![(id, cause.clone())]),
+                    };
+                    lock(&self.catalog).record_previews(&done, &failures)?;
+                }
                 made.map(|_| path).map_err(failed)
             }
             // Made meanwhile by the background run, which records it.

@@ -340,6 +340,7 @@ async fn make_previews(
 ) -> Result<(), EngineError> {
     let jobs = lock(writer).without_preview()?;
     let progress = Progress::new(Phase::Previews, jobs.len(), options.progress_interval, sink);
+    engine.previews.set_run_active(true);
     let (sender, mut results) = mpsc::channel(64);
     let maker = Arc::clone(engine);
     let workers = spawn_pool(
@@ -354,15 +355,18 @@ async fn make_previews(
         },
     );
     let recorder = {
-        let (writer, sink) = (Arc::clone(writer), Arc::clone(sink));
+        let (writer, sink, engine) = (Arc::clone(writer), Arc::clone(sink), Arc::clone(engine));
         blocking(move || {
             let mut progress = progress;
             let (mut done, mut failures) = (Vec::new(), Vec::new());
             let mut last_flush = Instant::now();
-            let flush = |done: &mut Vec<_>, failures: &mut Vec<_>| -> Result<(), EngineError> {
+            let flush = |done: &mut Vec<(PhotoId, u32, u32, u8)>,
+                         failures: &mut Vec<(PhotoId, String)>|
+             -> Result<(), EngineError> {
                 lock(&writer).record_previews(done, failures)?;
-                done.clear();
-                failures.clear();
+                engine
+                    .previews
+                    .recorded(done.drain(..).map(|d| d.0).chain(failures.drain(..).map(|f| f.0)));
                 Ok(())
             };
             while let Some((id, origin, made)) = results.blocking_recv() {
@@ -386,8 +390,11 @@ async fn make_previews(
             Ok((progress.done, progress.failed))
         })
     };
-    join_all(workers).await?;
-    let (made, failed) = recorder.await?;
+    let joined = join_all(workers).await;
+    let recorded = recorder.await;
+    engine.previews.set_run_active(false);
+    joined?;
+    let (made, failed) = recorded?;
     summary.previews += made;
     summary.failed += failed;
     Ok(())

@@ -13,6 +13,12 @@ use crate::PhotoId;
 /// A preview made: the photo's upright size and EXIF orientation, or why it failed.
 pub(crate) type Made = Result<(u32, u32, u8), String>;
 
+/// Where a screen request stands in line (see [`PreviewDesk::arrive`]).
+pub(crate) struct Arrival {
+    ticket: u64,
+    at: Instant,
+}
+
 /// Requests this close to the newest one belong to its burst (one screenful's images
 /// are asked for within a few milliseconds).
 const BURST: Duration = Duration::from_millis(50);
@@ -20,8 +26,9 @@ const BURST: Duration = Duration::from_millis(50);
 pub(crate) struct PreviewDesk {
     state: Mutex<Desk>,
     changed: Condvar,
-    /// Previews made for the screen at the same time.
-    screen_workers: usize,
+    /// Previews made at the same time, for the screen and in the background together: a
+    /// core each, so that the screen's get whole cores once the background's in flight end.
+    workers: usize,
 }
 
 #[derive(Default)]
@@ -31,9 +38,15 @@ struct Desk {
     waiting: BTreeMap<u64, Instant>,
     next_ticket: u64,
     screen_busy: usize,
-    /// Made for the screen in this process: the background run skips them. Bounded by
-    /// what a person scrolls through.
-    made_for_screen: HashMap<PhotoId, Made>,
+    background_busy: usize,
+    /// An indexing run is making previews: it records what the screen's requests made
+    /// when its workers reach those photos, so the screen's requests need not write to
+    /// the catalog (and wait there for the run's writer).
+    run_active: bool,
+    /// Made, but perhaps not yet in the catalog: for the screen (kept until the run's
+    /// worker that would make it takes it instead, so bounded by what a person scrolls
+    /// through), or by the run (kept until its recorder has written it, a moment later).
+    made: HashMap<PhotoId, Made>,
 }
 
 fn lock(mutex: &Mutex<Desk>) -> MutexGuard<'_, Desk> {
@@ -52,11 +65,11 @@ impl Desk {
 }
 
 impl PreviewDesk {
-    pub fn new(screen_workers: usize) -> PreviewDesk {
+    pub fn new(workers: usize) -> PreviewDesk {
         PreviewDesk {
             state: Mutex::new(Desk::default()),
             changed: Condvar::new(),
-            screen_workers: screen_workers.max(1),
+            workers: workers.max(1),
         }
     }
 
@@ -66,18 +79,28 @@ impl PreviewDesk {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A screen request's place in line, taken as it arrives (before it looks the photo
+    /// up: requests wait for the catalog in no particular order).
+    pub fn arrive(&self) -> Arrival {
+        let mut desk = lock(&self.state);
+        desk.next_ticket += 1;
+        Arrival {
+            ticket: desk.next_ticket,
+            at: Instant::now(),
+        }
+    }
+
     /// Make the preview of `id` for the screen with `make`, ahead of background work.
     /// When it is being made already, waits for that instead and returns `None`: the
     /// catalog then knows the outcome.
-    pub fn for_screen(&self, id: PhotoId, make: impl FnOnce() -> Made) -> Option<Made> {
+    pub fn for_screen(&self, arrival: Arrival, id: PhotoId, make: impl FnOnce() -> Made) -> Option<Made> {
         let mut desk = lock(&self.state);
-        if let Some(made) = desk.made_for_screen.get(&id) {
+        if let Some(made) = desk.made.get(&id) {
             return Some(made.clone());
         }
-        let ticket = desk.next_ticket;
-        desk.next_ticket += 1;
-        desk.waiting.insert(ticket, Instant::now());
-        while desk.screen_busy >= self.screen_workers || desk.next_up() != Some(ticket) {
+        let ticket = arrival.ticket;
+        desk.waiting.insert(ticket, arrival.at);
+        while desk.screen_busy + desk.background_busy >= self.workers || desk.next_up() != Some(ticket) {
             desk = self.wait(desk);
         }
         desk.waiting.remove(&ticket);
@@ -86,7 +109,7 @@ impl PreviewDesk {
                 desk = self.wait(desk);
             }
             self.changed.notify_all();
-            return desk.made_for_screen.get(&id).cloned();
+            return desk.made.get(&id).cloned();
         }
         desk.screen_busy += 1;
         desk.in_progress.insert(id);
@@ -95,37 +118,61 @@ impl PreviewDesk {
         let mut desk = lock(&self.state);
         desk.screen_busy -= 1;
         desk.in_progress.remove(&id);
-        desk.made_for_screen.insert(id, made.clone());
+        desk.made.insert(id, made.clone());
         self.changed.notify_all();
         Some(made)
     }
 
     /// Make the preview of `id` in the background with `make`, once no screen request
     /// is waiting or being served. A preview the screen asked for meanwhile is not made
-    /// again: its outcome is returned.
+    /// again: its outcome is returned. What is made here is kept for the screen until
+    /// [`PreviewDesk::recorded`] says the catalog has it.
     pub fn in_background(&self, id: PhotoId, make: impl FnOnce() -> Made) -> Made {
         let mut desk = lock(&self.state);
+        if let Some(made) = desk.made.remove(&id) {
+            return made;
+        }
         while desk.screen_busy > 0 || !desk.waiting.is_empty() || desk.in_progress.contains(&id) {
             desk = self.wait(desk);
         }
-        if let Some(made) = desk.made_for_screen.get(&id) {
-            return made.clone();
+        if let Some(made) = desk.made.remove(&id) {
+            return made;
         }
         desk.in_progress.insert(id);
+        desk.background_busy += 1;
         drop(desk);
         let made = make();
-        lock(&self.state).in_progress.remove(&id);
+        let mut desk = lock(&self.state);
+        desk.in_progress.remove(&id);
+        desk.background_busy -= 1;
+        desk.made.insert(id, made.clone());
+        drop(desk);
         self.changed.notify_all();
         made
+    }
+
+    /// An indexing run starts (or stops) making previews.
+    pub fn set_run_active(&self, active: bool) {
+        lock(&self.state).run_active = active;
+    }
+
+    /// Whether an indexing run will record what the screen's requests make.
+    pub fn run_active(&self) -> bool {
+        lock(&self.state).run_active
+    }
+
+    /// The run's recorder wrote these outcomes to the catalog: the screen reads them there.
+    pub fn recorded(&self, ids: impl IntoIterator<Item = PhotoId>) {
+        let mut desk = lock(&self.state);
+        for id in ids {
+            desk.made.remove(&id);
+        }
     }
 
     /// Forget what was made for the screen of photos whose catalog row changed (a rescan
     /// found them edited, or removed): their preview is to be made again.
     pub fn forget(&self, ids: &[PhotoId]) {
-        let mut desk = lock(&self.state);
-        for id in ids {
-            desk.made_for_screen.remove(id);
-        }
+        self.recorded(ids.iter().copied());
     }
 }
 
@@ -145,7 +192,7 @@ mod tests {
             .map(|_| {
                 let (desk, calls) = (Arc::clone(&desk), Arc::clone(&calls));
                 std::thread::spawn(move || {
-                    desk.for_screen(7, || {
+                    desk.for_screen(desk.arrive(), 7, || {
                         calls.fetch_add(1, Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(50));
                         Ok((4, 3, 1))
@@ -161,6 +208,13 @@ mod tests {
         assert_eq!(desk.in_background(7, || panic!("made twice")), Ok((4, 3, 1)));
         desk.forget(&[7]);
         assert_eq!(desk.in_background(7, || Err("edited".into())), Err("edited".into()));
+        // Made by the run and not yet recorded: the screen gets it without making it again.
+        assert_eq!(
+            desk.for_screen(desk.arrive(), 7, || panic!("made twice")),
+            Some(Err("edited".into()))
+        );
+        desk.recorded([7]);
+        assert_eq!(desk.for_screen(desk.arrive(), 7, || Ok((1, 1, 1))), Some(Ok((1, 1, 1))));
     }
 
     #[test]
@@ -170,7 +224,7 @@ mod tests {
         let screen = {
             let (desk, order) = (Arc::clone(&desk), Arc::clone(&order));
             std::thread::spawn(move || {
-                desk.for_screen(1, || {
+                desk.for_screen(desk.arrive(), 1, || {
                     std::thread::sleep(Duration::from_millis(100));
                     order.lock().unwrap().push("screen");
                     Ok((1, 1, 1))
@@ -195,7 +249,7 @@ mod tests {
         let busy = {
             let desk = Arc::clone(&desk);
             std::thread::spawn(move || {
-                desk.for_screen(0, || {
+                desk.for_screen(desk.arrive(), 0, || {
                     Ok((0, 0, 1)).inspect(|_| std::thread::sleep(gap * 3 + Duration::from_millis(100)))
                 })
             })
@@ -205,7 +259,7 @@ mod tests {
             .map(|id| {
                 let (desk, order) = (Arc::clone(&desk), Arc::clone(&order));
                 let thread = std::thread::spawn(move || {
-                    desk.for_screen(id, || {
+                    desk.for_screen(desk.arrive(), id, || {
                         order.lock().unwrap().push(id);
                         Ok((1, 1, 1))
                     })

@@ -12,9 +12,9 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::{Access, Error, Result};
 
+/// The folder dialog is `tauri-plugin-dialog`'s: the app registers it beside this one
+/// (a plugin registered from another's setup never finishes starting).
 pub fn init<R: Runtime, C: DeserializeOwned>(app: &AppHandle<R>, _api: PluginApi<R, C>) -> Result<PhotoLibrary<R>> {
-    // The folder dialog is this plugin's business: the app need not know the dialog plugin.
-    app.plugin(tauri_plugin_dialog::init())?;
     Ok(PhotoLibrary(app.clone()))
 }
 

@@ -9,6 +9,8 @@
 //! photos are read as file descriptors (Android) or files the platform wrote (iOS), in a
 //! format the engine decodes (the platform converts HEIC).
 //!
+//! On desktops the app registers `tauri-plugin-dialog` beside this plugin (its folder picker).
+//!
 //! Not here: the catalog, previews and encoding (motis-engine), or which photo the page
 //! may see (the app names photos by catalog id; this plugin never gives the page a photo).
 

@@ -1,7 +1,7 @@
 //! Phones: the data folder is the app's own (its sandbox; no other app or command sees
 //! it), and photos come from the system photo library, not from folders.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use motis_engine::ErrorCode;
@@ -25,6 +25,97 @@ pub fn default_data_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
         code: ErrorCode::Failed,
         message: format!("the app's data folder is not available: {e}"),
     })
+}
+
+/// The models the app ships: files in the app bundle on iOS.
+#[cfg(target_os = "ios")]
+pub fn bundled_models(app: &AppHandle, _data_dir: &Path) -> Option<PathBuf> {
+    super::models_in(&app.path().resource_dir().ok()?.join("models"))
+}
+
+/// The models the app ships. On Android they are APK assets, which ONNX Runtime cannot
+/// open by path: they are copied to the data folder (at the first start, and after an
+/// update that ships other ones), each file checked against the manifest's sha256, into a
+/// staging folder that takes the place of the old one only when complete, so that a start
+/// cut short never leaves a half-copied model.
+#[cfg(target_os = "android")]
+pub fn bundled_models(app: &AppHandle, data_dir: &Path) -> Option<PathBuf> {
+    match copy_bundled_models(app, data_dir) {
+        Ok(models) => Some(models),
+        Err(message) => {
+            eprintln!("motis: the shipped model could not be installed: {message}");
+            None
+        }
+    }
+}
+
+#[cfg(target_os = "android")]
+fn copy_bundled_models(app: &AppHandle, data_dir: &Path) -> Result<PathBuf, String> {
+    use std::io::Read;
+
+    use tauri_plugin_fs::{FsExt, OpenOptions};
+
+    use super::DEMO_MODEL;
+
+    let assets = app.path().resource_dir().map_err(|e| e.to_string())?.join("models");
+    let read = |relative: &str| -> Result<Vec<u8>, String> {
+        let mut options = OpenOptions::new();
+        options.read(true);
+        let mut bytes = Vec::new();
+        app.fs()
+            .open(assets.join(relative), options)
+            .and_then(|mut file| file.read_to_end(&mut bytes))
+            .map_err(|e| format!("{relative}: {e}"))?;
+        Ok(bytes)
+    };
+    let target = data_dir.join("models");
+    let manifest = read(&format!("{DEMO_MODEL}/manifest.json"))?;
+    let installed = target.join(DEMO_MODEL).join("manifest.json");
+    if std::fs::read(&installed).is_ok_and(|bytes| bytes == manifest) {
+        return Ok(target);
+    }
+    #[derive(serde::Deserialize)]
+    struct Shipped {
+        files: Vec<ShippedFile>,
+        text: ShippedText,
+    }
+    #[derive(serde::Deserialize)]
+    struct ShippedFile {
+        path: String,
+        sha256: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct ShippedText {
+        tokenizer: String,
+    }
+    let shipped: Shipped = serde_json::from_slice(&manifest).map_err(|e| format!("{DEMO_MODEL}/manifest.json: {e}"))?;
+    let staging = data_dir.join("models.partial");
+    let _ = std::fs::remove_dir_all(&staging);
+    let write = |relative: &str, bytes: &[u8]| -> Result<PathBuf, String> {
+        let path = staging.join(relative);
+        std::fs::create_dir_all(path.parent().expect("a file in a folder"))
+            .and_then(|()| std::fs::write(&path, bytes))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    };
+    write(&format!("{DEMO_MODEL}/manifest.json"), &manifest)?;
+    for file in &shipped.files {
+        let relative = format!("{DEMO_MODEL}/{}", file.path);
+        let written = write(&relative, &read(&relative)?)?;
+        let hash = motis_engine::catalog::content_hash(&written).map_err(|e| e.to_string())?;
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        if hex != file.sha256 {
+            return Err(format!(
+                "{relative}: its sha256 is {hex}, the manifest says {}",
+                file.sha256
+            ));
+        }
+    }
+    let tokenizer = format!("tokenizers/{}/tokenizer.json", shipped.text.tokenizer);
+    write(&tokenizer, &read(&tokenizer)?)?;
+    let _ = std::fs::remove_dir_all(&target);
+    std::fs::rename(&staging, &target).map_err(|e| format!("{}: {e}", target.display()))?;
+    Ok(target)
 }
 
 /// What the page hears on `motis://lifecycle`.

@@ -6,4 +6,18 @@
 #[cfg_attr(mobile, path = "mobile.rs")]
 mod current;
 
-pub use current::{PHOTO_SOURCES, PLATFORM, default_data_dir, on_window_event};
+pub use current::{PHOTO_SOURCES, PLATFORM, bundled_models, default_data_dir, on_window_event};
+
+use std::path::{Path, PathBuf};
+
+/// The model the app opens, which the bundle ships.
+pub const DEMO_MODEL: &str = "motis-demo";
+
+/// `folder` when it holds the shipped models.
+fn models_in(folder: &Path) -> Option<PathBuf> {
+    folder
+        .join(DEMO_MODEL)
+        .join("manifest.json")
+        .is_file()
+        .then(|| folder.to_owned())
+}

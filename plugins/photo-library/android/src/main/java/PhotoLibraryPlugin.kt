@@ -1,0 +1,262 @@
+// motis's photo library on Android: MediaStore.Images behind READ_MEDIA_IMAGES (Android
+// 13+), with partial access through READ_MEDIA_VISUAL_USER_SELECTED (14+), and
+// READ_EXTERNAL_STORAGE below 13. Listings stream to Rust in pages over a Channel;
+// photos are handed over as file descriptors opened on their content:// URIs, or, for
+// HEIC and for reduced renditions, as a JPEG the platform decoder wrote to the cache.
+//
+// Not compiled on motis's CI machine (no Android SDK): see DEVELOPMENT.md, "Phones".
+
+package app.motis.photolibrary
+
+import android.Manifest
+import android.app.Activity
+import android.content.ContentUris
+import android.content.Intent
+import android.content.pm.PackageManager
+import android.graphics.Bitmap
+import android.graphics.ImageDecoder
+import android.net.Uri
+import android.os.Build
+import android.provider.MediaStore
+import androidx.core.content.ContextCompat
+import app.tauri.annotation.Command
+import app.tauri.annotation.InvokeArg
+import app.tauri.annotation.Permission
+import app.tauri.annotation.PermissionCallback
+import app.tauri.annotation.TauriPlugin
+import app.tauri.plugin.Channel
+import app.tauri.plugin.Invoke
+import app.tauri.plugin.JSArray
+import app.tauri.plugin.JSObject
+import app.tauri.plugin.Plugin
+import java.io.File
+import java.io.FileNotFoundException
+import kotlin.concurrent.thread
+
+@InvokeArg
+class ListArgs {
+    var albums: Array<String>? = null
+    var pageSize: Int = 500
+    lateinit var onPage: Channel
+}
+
+@InvokeArg
+class ReadArgs {
+    lateinit var id: String
+    var minShortSide: Int? = null
+}
+
+@InvokeArg
+class ItemArgs {
+    lateinit var id: String
+}
+
+private const val PHOTOS = "photos"
+
+@TauriPlugin(
+    permissions = [
+        Permission(
+            strings = [
+                Manifest.permission.READ_MEDIA_IMAGES,
+                Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED,
+                Manifest.permission.READ_EXTERNAL_STORAGE
+            ],
+            alias = PHOTOS
+        )
+    ]
+)
+class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
+    private val images: Uri = MediaStore.Images.Media.EXTERNAL_CONTENT_URI
+
+    private fun granted(permission: String): Boolean =
+        ContextCompat.checkSelfPermission(activity, permission) == PackageManager.PERMISSION_GRANTED
+
+    /** "full", "limited", "denied" or "notDetermined", as the Rust side names them. */
+    private fun access(): String {
+        val full = if (Build.VERSION.SDK_INT >= 33) {
+            granted(Manifest.permission.READ_MEDIA_IMAGES)
+        } else {
+            granted(Manifest.permission.READ_EXTERNAL_STORAGE)
+        }
+        if (full) return "full"
+        if (Build.VERSION.SDK_INT >= 34 && granted(Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED)) {
+            return "limited"
+        }
+        // Android does not tell "never asked" from "refused" before asking; after a refusal
+        // it offers the rationale, and after two it no longer shows the prompt.
+        val asked = activity.getSharedPreferences("motis-photo-library", 0).getBoolean("asked", false)
+        return if (asked) "denied" else "notDetermined"
+    }
+
+    private fun accessReply(): JSObject = JSObject().put("access", access())
+
+    @Command
+    fun access(invoke: Invoke) {
+        invoke.resolve(accessReply())
+    }
+
+    @Command
+    fun requestAccess(invoke: Invoke) {
+        if (access() == "full" || access() == "limited") {
+            invoke.resolve(accessReply())
+            return
+        }
+        activity.getSharedPreferences("motis-photo-library", 0).edit().putBoolean("asked", true).apply()
+        requestPermissionForAlias(PHOTOS, invoke, "accessAnswered")
+    }
+
+    /** On Android 14+, asking again lets the person change which photos motis sees. */
+    @Command
+    fun widenSelection(invoke: Invoke) {
+        requestPermissionForAlias(PHOTOS, invoke, "accessAnswered")
+    }
+
+    @PermissionCallback
+    private fun accessAnswered(invoke: Invoke) {
+        invoke.resolve(accessReply())
+    }
+
+    @Command
+    fun listAlbums(invoke: Invoke) {
+        thread {
+            try {
+                val names = HashMap<String, String>()
+                val counts = HashMap<String, Int>()
+                val projection = arrayOf(
+                    MediaStore.Images.Media.BUCKET_ID,
+                    MediaStore.Images.Media.BUCKET_DISPLAY_NAME
+                )
+                activity.contentResolver.query(images, projection, null, null, null)?.use { cursor ->
+                    while (cursor.moveToNext()) {
+                        val id = cursor.getString(0) ?: continue
+                        names[id] = cursor.getString(1) ?: id
+                        counts[id] = (counts[id] ?: 0) + 1
+                    }
+                }
+                val albums = JSArray()
+                for ((id, name) in names.entries.sortedBy { it.value.lowercase() }) {
+                    albums.put(JSObject().put("id", id).put("name", name).put("count", counts[id] ?: 0))
+                }
+                invoke.resolve(JSObject().put("albums", albums))
+            } catch (error: SecurityException) {
+                invoke.reject(error.message ?: "not allowed", "denied")
+            }
+        }
+    }
+
+    @Command
+    fun listPhotos(invoke: Invoke) {
+        val args = invoke.parseArgs(ListArgs::class.java)
+        thread {
+            try {
+                val projection = arrayOf(
+                    MediaStore.Images.Media._ID,
+                    MediaStore.Images.Media.DISPLAY_NAME,
+                    MediaStore.Images.Media.DATE_MODIFIED,
+                    MediaStore.Images.Media.SIZE
+                )
+                val albums = args.albums
+                val selection = albums?.let { chosen ->
+                    "${MediaStore.Images.Media.BUCKET_ID} IN (${chosen.joinToString(",") { "?" }})"
+                }
+                var count = 0
+                var page = JSArray()
+                var inPage = 0
+                activity.contentResolver
+                    .query(images, projection, selection, albums, "${MediaStore.Images.Media._ID} ASC")
+                    ?.use { cursor ->
+                        while (cursor.moveToNext()) {
+                            val item = JSObject()
+                                .put("id", cursor.getLong(0).toString())
+                                .put("name", cursor.getString(1) ?: "")
+                                // DATE_MODIFIED is in seconds.
+                                .put("modifiedMs", cursor.getLong(2) * 1000)
+                                .put("size", cursor.getLong(3))
+                            page.put(item)
+                            inPage += 1
+                            count += 1
+                            if (inPage == args.pageSize) {
+                                args.onPage.send(JSObject().put("items", page))
+                                page = JSArray()
+                                inPage = 0
+                            }
+                        }
+                    }
+                if (inPage > 0) args.onPage.send(JSObject().put("items", page))
+                invoke.resolve(JSObject().put("count", count))
+            } catch (error: SecurityException) {
+                invoke.reject(error.message ?: "not allowed", "denied")
+            } catch (error: Exception) {
+                invoke.reject(error.message ?: error.toString())
+            }
+        }
+    }
+
+    @Command
+    fun readPhoto(invoke: Invoke) {
+        val args = invoke.parseArgs(ReadArgs::class.java)
+        thread {
+            val uri = ContentUris.withAppendedId(images, args.id.toLong())
+            try {
+                val type = activity.contentResolver.getType(uri) ?: ""
+                val heif = type == "image/heic" || type == "image/heif"
+                val side = args.minShortSide
+                if (heif || (side != null && Build.VERSION.SDK_INT >= 28)) {
+                    invoke.resolve(decoded(uri, side))
+                } else {
+                    // The original, untouched: the engine decodes JPEG, PNG, WebP and more,
+                    // with its own fast reduced decoding.
+                    val descriptor = activity.contentResolver.openFileDescriptor(uri, "r")
+                        ?: throw FileNotFoundException(uri.toString())
+                    invoke.resolve(JSObject().put("fd", descriptor.detachFd()))
+                }
+            } catch (error: SecurityException) {
+                invoke.reject(error.message ?: "not allowed", "notPermitted")
+            } catch (error: FileNotFoundException) {
+                invoke.reject(error.message ?: "gone", "gone")
+            } catch (error: Exception) {
+                invoke.reject(error.message ?: error.toString())
+            }
+        }
+    }
+
+    /** The photo decoded by the platform (HEIC included, EXIF orientation applied), its
+     * shorter side scaled down to `side` when given, as a JPEG in the cache that the Rust
+     * side reads and deletes. */
+    private fun decoded(uri: Uri, side: Int?): JSObject {
+        if (Build.VERSION.SDK_INT < 28) {
+            throw UnsupportedOperationException("HEIC photos need Android 9 or later")
+        }
+        val source = ImageDecoder.createSource(activity.contentResolver, uri)
+        val bitmap = ImageDecoder.decodeBitmap(source) { decoder, info, _ ->
+            val short = minOf(info.size.width, info.size.height)
+            if (side != null && short > side) {
+                val scale = side.toDouble() / short
+                decoder.setTargetSize(
+                    maxOf(1, Math.round(info.size.width * scale).toInt()),
+                    maxOf(1, Math.round(info.size.height * scale).toInt())
+                )
+            }
+            decoder.allocator = ImageDecoder.ALLOCATOR_SOFTWARE
+        }
+        val file = File.createTempFile("motis-", ".jpg", activity.cacheDir)
+        file.outputStream().use { out -> bitmap.compress(Bitmap.CompressFormat.JPEG, 92, out) }
+        bitmap.recycle()
+        return JSObject().put("path", file.absolutePath).put("temporary", true)
+    }
+
+    @Command
+    fun sharePhoto(invoke: Invoke) {
+        val args = invoke.parseArgs(ItemArgs::class.java)
+        val uri = ContentUris.withAppendedId(images, args.id.toLong())
+        val send = Intent(Intent.ACTION_SEND).apply {
+            type = activity.contentResolver.getType(uri) ?: "image/*"
+            putExtra(Intent.EXTRA_STREAM, uri)
+            addFlags(Intent.FLAG_GRANT_READ_URI_PERMISSION)
+        }
+        activity.runOnUiThread {
+            activity.startActivity(Intent.createChooser(send, null))
+            invoke.resolve()
+        }
+    }
+}
