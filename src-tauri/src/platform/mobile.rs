@@ -115,7 +115,7 @@ fn copy_bundled_models(app: &AppHandle, data_dir: &Path) -> Result<PathBuf, Stri
     write(&tokenizer, &read(&tokenizer)?)?;
     let _ = std::fs::remove_dir_all(&target);
     std::fs::rename(&staging, &target).map_err(|e| format!("{}: {e}", target.display()))?;
-    Ok(target)
+    super::models_in(&target).ok_or_else(|| format!("{}: installed, yet no manifest there", target.display()))
 }
 
 /// What the page hears on `motis://lifecycle`.
