@@ -428,13 +428,7 @@ impl Catalog {
                 report.added.push(transaction.last_insert_rowid());
             }
         }
-        for id in missing_by_hash.into_values().flatten() {
-            forget_embeddings(&transaction, id).map_err(sqlite)?;
-            transaction
-                .execute("DELETE FROM photos WHERE id = ?1", [id])
-                .map_err(sqlite)?;
-            report.removed.push(id);
-        }
+        remove_photos(&transaction, missing_by_hash.into_values().flatten(), &mut report).map_err(sqlite)?;
         transaction.commit().map_err(sqlite)?;
         Ok(report)
     }
@@ -506,13 +500,7 @@ impl Catalog {
                 }
             }
         }
-        for (id, _) in known.into_values() {
-            forget_embeddings(&transaction, id).map_err(sqlite)?;
-            transaction
-                .execute("DELETE FROM photos WHERE id = ?1", [id])
-                .map_err(sqlite)?;
-            report.removed.push(id);
-        }
+        remove_photos(&transaction, known.into_values().map(|(id, _)| id), &mut report).map_err(sqlite)?;
         transaction.commit().map_err(sqlite)?;
         Ok(report)
     }
@@ -898,6 +886,20 @@ fn source_id(
         params![kind, location],
         |r| r.get(0),
     )
+}
+
+/// Remove photos a scan no longer found, and their embeddings (see `forget_embeddings`).
+fn remove_photos(
+    transaction: &rusqlite::Transaction,
+    ids: impl IntoIterator<Item = PhotoId>,
+    report: &mut ScanReport,
+) -> rusqlite::Result<()> {
+    for id in ids {
+        forget_embeddings(transaction, id)?;
+        transaction.execute("DELETE FROM photos WHERE id = ?1", [id])?;
+        report.removed.push(id);
+    }
+    Ok(())
 }
 
 /// Drop a photo's embeddings, leaving a tombstone for each model whose saved index
