@@ -409,7 +409,7 @@ impl Engine {
         let _lock = self.data.lock_for_writing()?;
         let mut writer = Catalog::open(&self.data.catalog_path())?;
         let removed = writer.remove_source(source)?;
-        self.previews.forget(&removed);
+        self.previews.forget(removed.iter().copied());
         self.data.forget_made_files(&removed);
         let mut index = self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         index.fold(&writer)?;

@@ -273,8 +273,8 @@ async fn scan(
         for (path, cause) in problems.iter().chain(&report.unreadable) {
             failed(sink, None, path, cause.clone());
         }
-        engine.previews.forget(&report.changed);
-        engine.previews.forget(&report.removed);
+        engine.previews.forget(report.changed.iter().copied());
+        engine.previews.forget(report.removed.iter().copied());
         engine.data.forget_made_files(&report.removed);
         engine.data.forget_made_files(&report.changed);
         summary.failed += problems.len() + report.unreadable.len();
@@ -366,7 +366,7 @@ async fn make_previews(
                 lock(&writer).record_previews(done, failures)?;
                 engine
                     .previews
-                    .recorded(done.drain(..).map(|d| d.0).chain(failures.drain(..).map(|f| f.0)));
+                    .forget(done.drain(..).map(|d| d.0).chain(failures.drain(..).map(|f| f.0)));
                 Ok(())
             };
             while let Some((id, origin, made)) = results.blocking_recv() {

@@ -126,7 +126,7 @@ impl PreviewDesk {
     /// Make the preview of `id` in the background with `make`, once no screen request
     /// is waiting or being served. A preview the screen asked for meanwhile is not made
     /// again: its outcome is returned. What is made here is kept for the screen until
-    /// [`PreviewDesk::recorded`] says the catalog has it.
+    /// [`PreviewDesk::forget`] says the catalog has it.
     pub fn in_background(&self, id: PhotoId, make: impl FnOnce() -> Made) -> Made {
         let mut desk = lock(&self.state);
         if let Some(made) = desk.made.remove(&id) {
@@ -161,18 +161,14 @@ impl PreviewDesk {
         lock(&self.state).run_active
     }
 
-    /// The run's recorder wrote these outcomes to the catalog: the screen reads them there.
-    pub fn recorded(&self, ids: impl IntoIterator<Item = PhotoId>) {
+    /// Drop what was made of these photos: the run's recorder has written it to the
+    /// catalog (the screen reads it there), or a rescan found them edited or removed (their
+    /// preview is to be made again).
+    pub fn forget(&self, ids: impl IntoIterator<Item = PhotoId>) {
         let mut desk = lock(&self.state);
         for id in ids {
             desk.made.remove(&id);
         }
-    }
-
-    /// Forget what was made for the screen of photos whose catalog row changed (a rescan
-    /// found them edited, or removed): their preview is to be made again.
-    pub fn forget(&self, ids: &[PhotoId]) {
-        self.recorded(ids.iter().copied());
     }
 }
 
@@ -206,14 +202,14 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         // The background run takes the screen's outcome instead of decoding again.
         assert_eq!(desk.in_background(7, || panic!("made twice")), Ok((4, 3, 1)));
-        desk.forget(&[7]);
+        desk.forget([7]);
         assert_eq!(desk.in_background(7, || Err("edited".into())), Err("edited".into()));
         // Made by the run and not yet recorded: the screen gets it without making it again.
         assert_eq!(
             desk.for_screen(desk.arrive(), 7, || panic!("made twice")),
             Some(Err("edited".into()))
         );
-        desk.recorded([7]);
+        desk.forget([7]);
         assert_eq!(desk.for_screen(desk.arrive(), 7, || Ok((1, 1, 1))), Some(Ok((1, 1, 1))));
     }
 
