@@ -38,6 +38,7 @@ fn launch_options() -> Launch {
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    platform::before_webview();
     let launch = launch_options();
     let builder = tauri::Builder::default();
     #[cfg(desktop)]

@@ -2,7 +2,8 @@
 //! ahead of the indexing run's background work, and no preview is made twice at once.
 //! Among screen requests, the newest burst goes first (after a fast scroll, the photos
 //! now on screen matter, not those scrolled past), and within a burst the first asked
-//! (a grid asks in reading order, so a screenful fills from its top).
+//! (a grid asks in reading order, so a screenful fills from its top). One screenful's
+//! requests reach the engine over tens of milliseconds, more when the webview is busy.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -19,9 +20,13 @@ pub(crate) struct Arrival {
     at: Instant,
 }
 
-/// Requests this close to the newest one belong to its burst (one screenful's images
-/// are asked for within a few milliseconds).
-const BURST: Duration = Duration::from_millis(50);
+/// A burst is a run of requests each at most `GAP` after the one before: a pause longer
+/// than that is a new screen. Long enough for a webview busy elsewhere for a moment (its
+/// main thread passes the requests on) not to split one screenful in two.
+const GAP: Duration = Duration::from_millis(120);
+/// ... and none more than `SPAN` older than the newest: while a person keeps scrolling,
+/// requests never pause, and those from a moment ago are for photos scrolled past.
+const SPAN: Duration = Duration::from_millis(300);
 
 pub(crate) struct PreviewDesk {
     state: Mutex<Desk>,
@@ -56,11 +61,17 @@ fn lock(mutex: &Mutex<Desk>) -> MutexGuard<'_, Desk> {
 impl Desk {
     /// The waiting request to serve next: the first of the newest burst.
     fn next_up(&self) -> Option<u64> {
-        let newest = *self.waiting.values().max()?;
-        self.waiting
-            .iter()
-            .find(|(_, arrived)| newest.duration_since(**arrived) <= BURST)
-            .map(|(ticket, _)| *ticket)
+        // Tickets are taken in arrival order, so this walks back in time from the newest.
+        let mut older = self.waiting.iter().rev();
+        let (&newest_ticket, &newest) = older.next()?;
+        let (mut first, mut after) = (newest_ticket, newest);
+        for (&ticket, &arrived) in older {
+            if after.duration_since(arrived) > GAP || newest.duration_since(arrived) > SPAN {
+                break;
+            }
+            (first, after) = (ticket, arrived);
+        }
+        Some(first)
     }
 }
 
@@ -98,6 +109,12 @@ impl PreviewDesk {
         if let Some(made) = desk.made.get(&id) {
             return Some(made.clone());
         }
+        // Being made already (by the run, most often: it works through the gallery in the
+        // order the screen shows it). Queued instead, this request would get its turn
+        // after the run had recorded and forgotten the preview, and make it again.
+        if desk.in_progress.contains(&id) {
+            return self.outcome_of_the_one_in_progress(desk, id);
+        }
         let ticket = arrival.ticket;
         desk.waiting.insert(ticket, arrival.at);
         while desk.screen_busy + desk.background_busy >= self.workers || desk.next_up() != Some(ticket) {
@@ -105,11 +122,10 @@ impl PreviewDesk {
         }
         desk.waiting.remove(&ticket);
         if desk.in_progress.contains(&id) {
-            while desk.in_progress.contains(&id) {
-                desk = self.wait(desk);
-            }
+            // Another screen request for the same photo took it meanwhile. This one's
+            // turn passes to the next in line.
             self.changed.notify_all();
-            return desk.made.get(&id).cloned();
+            return self.outcome_of_the_one_in_progress(desk, id);
         }
         desk.screen_busy += 1;
         desk.in_progress.insert(id);
@@ -121,6 +137,15 @@ impl PreviewDesk {
         desk.made.insert(id, made.clone());
         self.changed.notify_all();
         Some(made)
+    }
+
+    /// Wait for the preview of `id` being made to be made; its outcome, or `None` when the
+    /// catalog has it already.
+    fn outcome_of_the_one_in_progress(&self, mut desk: MutexGuard<'_, Desk>, id: PhotoId) -> Option<Made> {
+        while desk.in_progress.contains(&id) {
+            desk = self.wait(desk);
+        }
+        desk.made.get(&id).cloned()
     }
 
     /// Make the preview of `id` in the background with `make`, once no screen request
@@ -237,6 +262,39 @@ mod tests {
         assert_eq!(*order.lock().unwrap(), ["screen", "background"]);
     }
 
+    #[test]
+    fn a_screen_request_for_a_preview_the_run_is_making_waits_for_it_rather_than_queueing_to_make_it_again() {
+        let desk = Arc::new(PreviewDesk::new(2));
+        let run = {
+            let desk = Arc::clone(&desk);
+            std::thread::spawn(move || {
+                let made = desk.in_background(7, || {
+                    std::thread::sleep(Duration::from_millis(100));
+                    Ok((7, 7, 1))
+                });
+                // The run's recorder writes it to the catalog at once.
+                desk.forget([7]);
+                made
+            })
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        // Another photo on screen takes the second worker for longer than the run needs.
+        let other = {
+            let desk = Arc::clone(&desk);
+            std::thread::spawn(move || {
+                desk.for_screen(desk.arrive(), 8, || {
+                    std::thread::sleep(Duration::from_millis(300));
+                    Ok((8, 8, 1))
+                })
+            })
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        let outcome = desk.for_screen(desk.arrive(), 7, || panic!("made again, after the run made it"));
+        assert!(matches!(outcome, None | Some(Ok((7, 7, 1)))), "{outcome:?}");
+        assert_eq!(run.join().unwrap(), Ok((7, 7, 1)));
+        assert_eq!(other.join().unwrap(), Some(Ok((8, 8, 1))));
+    }
+
     /// Three screen requests, each `gap` after the last, while the only worker is busy:
     /// the order they are served in.
     fn served_order(gap: Duration) -> Vec<i64> {
@@ -275,8 +333,38 @@ mod tests {
     #[test]
     fn the_newest_burst_of_screen_requests_goes_first_each_in_the_order_asked() {
         // A scroll between each request: the latest screen first.
-        assert_eq!(served_order(Duration::from_millis(120)), [3, 2, 1]);
+        assert_eq!(served_order(Duration::from_millis(200)), [3, 2, 1]);
         // One screenful asked for at once: in reading order.
         assert_eq!(served_order(Duration::from_millis(2)), [1, 2, 3]);
+    }
+
+    /// The order a desk serves requests that arrived at these milliseconds.
+    fn order_of_arrivals(milliseconds: &[u64]) -> Vec<u64> {
+        let start = Instant::now();
+        let mut desk = Desk::default();
+        for (ticket, &ms) in (1..).zip(milliseconds) {
+            desk.waiting.insert(ticket, start + Duration::from_millis(ms));
+        }
+        std::iter::from_fn(|| {
+            let next = desk.next_up()?;
+            desk.waiting.remove(&next);
+            Some(next)
+        })
+        .collect()
+    }
+
+    #[test]
+    fn a_burst_is_a_run_of_requests_close_to_each_other_and_to_the_newest() {
+        // One screenful whose requests trickle in from a busy webview: one burst.
+        assert_eq!(order_of_arrivals(&[0, 2, 4, 40, 70, 100, 130]), [1, 2, 3, 4, 5, 6, 7]);
+        // A pause, then another screen: that one first.
+        assert_eq!(order_of_arrivals(&[0, 10, 20, 200, 210]), [4, 5, 1, 2, 3]);
+        // A scroll that never pauses: what was asked for more than a moment before the
+        // newest waits.
+        let scrolling: Vec<u64> = (0..15).map(|k| k * 40).collect();
+        assert_eq!(
+            order_of_arrivals(&scrolling),
+            [8, 9, 10, 11, 12, 13, 14, 15, 1, 2, 3, 4, 5, 6, 7]
+        );
     }
 }

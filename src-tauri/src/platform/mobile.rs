@@ -129,6 +129,9 @@ struct Lifecycle {
 /// A run was stopped because the app left the screen.
 static RESUME_ON_RETURN: AtomicBool = AtomicBool::new(false);
 
+/// The system webviews (WKWebView, Android's WebView) composite on the GPU: nothing to set.
+pub fn before_webview() {}
+
 /// The system pauses an app in the background and may kill it there: indexing stops
 /// when the app leaves the screen (what is done is saved, as for any cancelled run), here
 /// on the Rust side because the page may be frozen by then, and the page starts it again

@@ -35,6 +35,7 @@ export class AppModel {
   /** Gallery ids, newest first, loaded page by page. */
   gallery = $state<number[]>([]);
   galleryTotal = $state(0);
+  private gallerySerial = 0;
   /** Null: the gallery is shown; otherwise the results of the last query. */
   results = $state<Found[] | null>(null);
   searched = $state(0);
@@ -101,17 +102,21 @@ export class AppModel {
     this.status = await this.backend.appStatus();
   }
 
+  /** The whole gallery, shown from its first page on (which holds the first screenful);
+   * the pages after it join as they arrive. A newer load supersedes an older one. */
   async loadGallery(): Promise<void> {
-    const ids: number[] = [];
+    const serial = ++this.gallerySerial;
+    let ids: number[] = [];
     let total = 0;
     do {
       const page = await this.backend.gallery(ids.length, PAGE);
+      if (serial !== this.gallerySerial) return;
       total = page.total;
-      ids.push(...page.photos.map((p) => p.id));
+      ids = ids.concat(page.photos.map((p) => p.id));
+      this.gallery = ids;
+      this.galleryTotal = total;
       if (page.photos.length === 0) break;
     } while (ids.length < total);
-    this.gallery = ids;
-    this.galleryTotal = total;
   }
 
   async loadSources(): Promise<void> {
