@@ -1,6 +1,7 @@
 //! `motis`: offline semantic photo search from the command line.
 
 mod bench;
+mod download;
 mod eval;
 mod progress;
 
@@ -83,7 +84,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the installed models (the default), verify their files, or import one.
+    /// List the installed models (the default), verify their files, import one, or
+    /// download one.
     Models {
         #[command(subcommand)]
         action: Option<ModelsCommand>,
@@ -149,6 +151,23 @@ enum ModelsCommand {
         #[arg(value_name = "DIR")]
         folder: PathBuf,
         /// The new model's id [default: DIR's name, in lower case].
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// The models `motis models download` knows by name, marking the installed ones.
+    Available,
+    /// Download a CLIP model from the Hugging Face Hub ($HF_ENDPOINT names a mirror),
+    /// verify every file against the Hub's checksums and install it. An interrupted
+    /// download resumes when run again.
+    Download {
+        /// A name from `motis models available`, or a repository in Immich's layout
+        /// (OWNER/NAME).
+        #[arg(value_name = "NAME|REPO")]
+        model: String,
+        /// Branch, tag or commit.
+        #[arg(long, default_value = "main")]
+        revision: String,
+        /// The new model's id [default: NAME, or the repository's name in lower case].
         #[arg(long)]
         id: Option<String>,
     },
@@ -237,6 +256,10 @@ fn run(cli: Cli) -> Result<()> {
                 ModelsCommand::List => list_models(&models, ModelsAction::List, json, &mut out),
                 ModelsCommand::Verify => list_models(&models, ModelsAction::Verify, json, &mut out),
                 ModelsCommand::Import { folder, id } => import_model(&models, &folder, id, json, &mut out),
+                ModelsCommand::Available => list_available(&models, json, &mut out),
+                ModelsCommand::Download { model, revision, id } => {
+                    download::run(&models, &model, &revision, id, json, &mut out)
+                }
             }
         }
         Command::Tokenize { text, json } => {
@@ -520,6 +543,44 @@ fn import_model(models: &Path, folder: &Path, id: Option<String>, json: bool, ou
             bytes as f64 / 1e6,
             model.manifest.text.tokenizer,
             model.manifest.id
+        )?;
+    }
+    Ok(())
+}
+
+fn list_available(models: &Path, json: bool, out: &mut impl Write) -> Result<()> {
+    let installed: Vec<String> = installed_models(models)?
+        .iter()
+        .filter_map(|folder| folder.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let rows: Vec<serde_json::Value> = motis_hub::AVAILABLE
+        .iter()
+        .map(|model| {
+            serde_json::json!({
+                "name": model.name,
+                "repo": model.repo,
+                "licence": model.licence,
+                "download_mb": model.download_mb,
+                "note": model.note,
+                "suggested": model.suggested,
+                "installed": installed.iter().any(|id| id == model.name),
+            })
+        })
+        .collect();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&rows)?)?;
+        return Ok(());
+    }
+    for model in motis_hub::AVAILABLE {
+        let mark = if installed.iter().any(|id| id == model.name) {
+            "installed"
+        } else {
+            "-"
+        };
+        writeln!(
+            out,
+            "{}\t{mark}\t{}\t{}\t~{} MB\t{}",
+            model.name, model.repo, model.licence, model.download_mb, model.note
         )?;
     }
     Ok(())

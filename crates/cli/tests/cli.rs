@@ -1,5 +1,10 @@
 //! The `motis` binary as a person or a script uses it: output formats and exit codes.
 
+// The loopback Hub's faults and request log are for crates/hub's own tests.
+#[allow(dead_code)]
+#[path = "../../hub/tests/hub_server/mod.rs"]
+mod hub_server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -639,4 +644,55 @@ fn models_import_names_what_is_missing_and_leaves_nothing_behind() {
 
 fn json_file(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn models_download_installs_a_model_from_a_hub_and_available_lists_the_short_list() {
+    let server = hub_server::HubServer::start("immich-app/Tiny__fixture", hub_server::immich_tiny(&repo(), None));
+    let models = tempfile::tempdir().unwrap();
+    let in_models = |args: &[&str]| {
+        motis_command()
+            .args(["--models-dir", models.path().to_str().unwrap()])
+            .args(args)
+            .env("HF_ENDPOINT", &server.endpoint)
+            .output()
+            .unwrap()
+    };
+    let output = in_models(&["models", "download", "immich-app/Tiny__fixture", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines[0]["event"], "resolved");
+    assert_eq!(lines[0]["commit"], hub_server::COMMIT);
+    assert!(lines.iter().any(|line| line["event"] == "bytes"));
+    let manifest = lines.last().unwrap();
+    assert_eq!(
+        manifest["id"], "tiny-fixture",
+        "the id comes from the repository's name"
+    );
+    assert_eq!(manifest["source"]["repo"], "immich-app/Tiny__fixture");
+    assert_eq!(manifest["source"]["commit"], hub_server::COMMIT);
+    let search = in_models(&["--model", "tiny-fixture", "embed", "--text", "a red circle", "--json"]);
+    assert!(search.status.success(), "{}", stderr(&search));
+    assert_eq!(serde_json::from_str::<Vec<f32>>(&stdout(&search)).unwrap().len(), 8);
+
+    let available = json(&in_models(&["models", "available", "--json"]));
+    let names: Vec<&str> = available
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["vit-b-32-laion2b", "vit-b-32-openai"]);
+    assert!(available.as_array().unwrap().iter().all(|m| m["installed"] == false));
+
+    let unknown = in_models(&["models", "download", "vit-h-14"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("motis models available"),
+        "{}",
+        stderr(&unknown)
+    );
 }

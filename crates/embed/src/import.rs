@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::manifest::FORMAT;
 use crate::{
-    ClipTokenizer, EmbedError, ImageEncoder, ImageTower, Manifest, Model, ModelFile, Runtime, TextEncoder, TextTower,
-    sha256_file,
+    ClipTokenizer, EmbedError, ImageEncoder, ImageTower, Manifest, Model, ModelFile, ModelSource, Runtime, TextEncoder,
+    TextTower, sha256_file,
 };
 
 /// The tokenizer motis ships; an import that brings the same one shares it.
@@ -193,25 +193,92 @@ fn choose_tokenizer(
     Ok((id.to_owned(), Some(folder)))
 }
 
-/// Import `source` (Immich's layout) into `models_dir` as model `id`, checking that both
-/// towers load and answer before the model appears under its id. Nothing is left behind
-/// when it fails.
-pub fn import_folder(runtime: &Runtime, source: &Path, models_dir: &Path, id: &str) -> Result<Model, EmbedError> {
+/// Where an installed model came from, for its manifest.
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    pub name: String,
+    pub description: String,
+    pub licence: String,
+    pub source: Option<ModelSource>,
+}
+
+fn check_id(id: &str, path: &Path) -> Result<(), EmbedError> {
     if id.is_empty() || id.starts_with('.') || id.contains(['/', '\\']) {
         return Err(refuse(
-            source,
+            path,
             format!("{id:?} cannot be a model id (a plain folder name)"),
         ));
     }
+    Ok(())
+}
+
+/// Where model `id` goes, if no model has that id yet.
+pub fn install_target(models_dir: &Path, id: &str) -> Result<PathBuf, EmbedError> {
     let target = models_dir.join(id);
+    check_id(id, &target)?;
     if target.exists() {
         return Err(refuse(
             &target,
             "a model with this id is installed already: remove that folder, or choose another id with --id",
         ));
     }
-    let config: ModelConfig = read_json(&source.join("config.json"))?;
-    let preprocess_path = source.join("visual").join("preprocess_cfg.json");
+    Ok(target)
+}
+
+/// Import `source` (Immich's layout) into `models_dir` as model `id`, checking that both
+/// towers load and answer before the model appears under its id. Nothing is left behind
+/// when it fails.
+pub fn import_folder(runtime: &Runtime, source: &Path, models_dir: &Path, id: &str) -> Result<Model, EmbedError> {
+    install_target(models_dir, id)?;
+    let staging = models_dir.join(format!(".{id}.importing"));
+    let copied = (|| {
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|source| EmbedError::Write {
+                path: staging.clone(),
+                source,
+            })?;
+        }
+        // Read first, so that a folder in another layout is refused before anything is copied.
+        read_json::<ModelConfig>(&source.join("config.json"))?;
+        copy_tree(&source.join("visual"), &staging.join("visual"))?;
+        copy_tree(&source.join("textual"), &staging.join("textual"))?;
+        std::fs::copy(source.join("config.json"), staging.join("config.json")).map_err(|e| EmbedError::Write {
+            path: staging.join("config.json"),
+            source: e,
+        })?;
+        Ok(())
+    })();
+    let provenance = Provenance {
+        name: format!(
+            "{} (imported)",
+            source.file_name().unwrap_or_default().to_string_lossy()
+        ),
+        description: format!("Imported by `motis models import` from {}.", source.display()),
+        licence: "as published with the imported model".to_owned(),
+        source: None,
+    };
+    let result = copied.and_then(|()| install_staged(runtime, &staging, models_dir, id, provenance));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// Install the model folder `staging` (Immich's layout, on the same file system as
+/// `models_dir`) as model `id`: its configuration is read, a manifest written with every
+/// file's sha256, both towers are loaded and run once, and only then is the folder moved
+/// into place. On failure `staging` is left as it was (the caller removes it) and nothing
+/// appears in `models_dir`.
+pub fn install_staged(
+    runtime: &Runtime,
+    staging: &Path,
+    models_dir: &Path,
+    id: &str,
+    provenance: Provenance,
+) -> Result<Model, EmbedError> {
+    let target = install_target(models_dir, id)?;
+    let config: ModelConfig = read_json(&staging.join("config.json"))?;
+    let preprocess_path = staging.join("visual").join("preprocess_cfg.json");
     let preprocess: PreprocessConfig = read_json(&preprocess_path)?;
     if preprocess.interpolation != "bicubic" {
         return Err(refuse(
@@ -236,36 +303,25 @@ pub fn import_folder(runtime: &Runtime, source: &Path, models_dir: &Path, id: &s
         Size::Square(side) => [side, side],
         Size::HeightWidth(size) => size,
     };
-    let visual = source.join("visual").join("model.onnx");
-    let textual = source.join("textual").join("model.onnx");
+    let visual = staging.join("visual").join("model.onnx");
+    let textual = staging.join("textual").join("model.onnx");
     let (image_input, image_output) = interface_names(runtime, &visual)?;
     let (text_input, text_output) = interface_names(runtime, &textual)?;
 
-    let staging = models_dir.join(format!(".{id}.importing"));
     let mut installed_tokenizer = None;
+    let manifest_path = staging.join("manifest.json");
     let result = (|| {
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|source| EmbedError::Write {
-                path: staging.clone(),
-                source,
-            })?;
-        }
-        copy_tree(&source.join("visual"), &staging.join("visual"))?;
-        copy_tree(&source.join("textual"), &staging.join("textual"))?;
         let context = config.text_cfg.context_length;
         let (tokenizer, installed) =
             choose_tokenizer(models_dir, &staging.join("textual").join("tokenizer.json"), id, context)?;
         installed_tokenizer = installed;
         let mut files = Vec::new();
-        list_files(&staging, &staging, &mut files)?;
+        list_files(staging, staging, &mut files)?;
         let manifest = Manifest {
             format: FORMAT,
             id: id.to_owned(),
-            name: format!(
-                "{} (imported)",
-                source.file_name().unwrap_or_default().to_string_lossy()
-            ),
-            description: format!("Imported by `motis models import` from {}.", source.display()),
+            name: provenance.name,
+            description: provenance.description,
             embedding_dim: config.embed_dim,
             normalized: false,
             image: ImageTower {
@@ -289,25 +345,25 @@ pub fn import_folder(runtime: &Runtime, source: &Path, models_dir: &Path, id: &s
                 dynamic_length: false,
             },
             files,
-            licence: "as published with the imported model".to_owned(),
+            licence: provenance.licence,
+            source: provenance.source,
         };
-        let manifest_path = staging.join("manifest.json");
         let json = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
         std::fs::write(&manifest_path, json + "\n").map_err(|source| EmbedError::Write {
-            path: manifest_path,
+            path: manifest_path.clone(),
             source,
         })?;
-        let model = Model::open(&staging)?;
+        let model = Model::open(staging)?;
         ImageEncoder::new(runtime, &model, 1)?.encode(&vec![0.0; model.input.len()])?;
         TextEncoder::new(runtime, &model, 1)?.encode(&["a photo"])?;
-        std::fs::rename(&staging, &target).map_err(|source| EmbedError::Write {
+        std::fs::rename(staging, &target).map_err(|source| EmbedError::Write {
             path: target.clone(),
             source,
         })?;
         Model::open(&target)
     })();
     if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+        let _ = std::fs::remove_file(&manifest_path);
         if let Some(folder) = installed_tokenizer {
             let _ = std::fs::remove_dir_all(folder);
         }

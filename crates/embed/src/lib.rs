@@ -13,8 +13,8 @@ mod tokenizer;
 use std::path::PathBuf;
 
 pub use encoder::{ImageEncoder, TextEncoder};
-pub use import::import_folder;
-pub use manifest::{ImageTower, Manifest, Model, ModelFile, TextTower, sha256_file};
+pub use import::{Provenance, import_folder, install_staged, install_target};
+pub use manifest::{ImageTower, Manifest, Model, ModelFile, ModelSource, TextTower, sha256_file};
 pub use runtime::Runtime;
 pub use tokenizer::ClipTokenizer;
 

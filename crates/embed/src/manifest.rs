@@ -24,6 +24,21 @@ pub struct Manifest {
     pub text: TextTower,
     pub files: Vec<ModelFile>,
     pub licence: String,
+    /// Where it was downloaded from; absent for shipped and imported models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ModelSource>,
+}
+
+/// A model downloaded from a Hugging Face Hub (or a mirror of one).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ModelSource {
+    /// The server, e.g. `https://huggingface.co`.
+    pub endpoint: String,
+    pub repo: String,
+    /// The revision asked for (a branch, tag or commit).
+    pub revision: String,
+    /// The commit the server resolved it to: what was downloaded.
+    pub commit: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
