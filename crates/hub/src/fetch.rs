@@ -321,8 +321,8 @@ impl Hub {
 
     /// Fetch `file` of `snapshot` to `target`, through `target` + `.part`: a part left by
     /// an interrupted run is continued where it stopped. `on_position` hears how many of
-    /// the file's bytes are written, as they are; `on_retry` of each retry. Only a verified file is renamed to
-    /// `target`; a file that fails its check is deleted.
+    /// the file's bytes are written, as they are; `on_retry` of each retry. Only a
+    /// verified file is renamed to `target`; a file that fails its check is deleted.
     pub fn fetch_file(
         &self,
         snapshot: &Snapshot,
@@ -378,14 +378,26 @@ impl Hub {
             Attempt::Again { cause, status, after } => return Attempt::Again { cause, status, after },
             Attempt::Failed(error) => return Attempt::Failed(error),
         };
-        // Only a 206 that continues the part is appended; anything else is the whole file.
-        let continues = response.status() == StatusCode::PARTIAL_CONTENT
+        // Only a 206 that continues the part is appended; a 200 is the whole file. A 206
+        // from anywhere else is neither: the part is dropped and the file asked for whole.
+        let partial = response.status() == StatusCode::PARTIAL_CONTENT;
+        let continues = partial
             && response
                 .headers()
                 .get("content-range")
                 .and_then(|v| v.to_str().ok())
                 .and_then(range_start)
                 == Some(from);
+        if partial && !continues {
+            if let Err(source) = File::create(part) {
+                return Attempt::Failed(write_error(part, source, file.size));
+            }
+            return Attempt::Again {
+                cause: format!("a range that does not continue the {from} bytes already here"),
+                status: None,
+                after: None,
+            };
+        }
         let start = if continues { from } else { 0 };
         on_position(start);
         let opened = if start == 0 {

@@ -228,6 +228,30 @@ fn a_server_that_ignores_range_gets_the_whole_file_again_not_a_spliced_one() {
 }
 
 #[test]
+fn a_partial_answer_that_does_not_continue_the_part_is_not_appended_to_it() {
+    let server = server();
+    server.faults().misplace_range = true;
+    server
+        .faults()
+        .drop_after
+        .insert("textual/tokenizer.json".into(), vec![400_000]);
+    let models = tempfile::tempdir().unwrap();
+    let model = download(&server, models.path()).0.unwrap();
+    let ranges: Vec<Option<String>> = server
+        .fetches_of("textual/tokenizer.json")
+        .into_iter()
+        .map(|s| s.range)
+        .collect();
+    // Dropped at 400,000; asked to continue, answered from byte 1,000; asked again whole.
+    assert_eq!(ranges, [None, Some("bytes=400000-".into()), None]);
+    let installed = std::fs::read(model.folder.join("textual/tokenizer.json")).unwrap();
+    assert_eq!(
+        installed,
+        std::fs::read(root().join("models/tokenizers/clip-bpe/tokenizer.json")).unwrap()
+    );
+}
+
+#[test]
 fn a_missing_repository_revision_or_file_is_a_clear_error() {
     let server = server();
     let models = tempfile::tempdir().unwrap();

@@ -47,6 +47,8 @@ pub struct Faults {
     pub corrupt: HashSet<String>,
     /// Answer every Range request with the whole file (200).
     pub ignore_range: bool,
+    /// Answer the next Range request with a 206 of the file from byte 1,000 instead.
+    pub misplace_range: bool,
     /// Answer this many file requests with 429 (Retry-After: 0) first.
     pub too_many_requests: usize,
     /// Answer every file request with 503.
@@ -304,6 +306,13 @@ fn serve_file(state: &State, stream: &mut TcpStream, file: &RepoFile, range: Opt
         .and_then(|r| r.strip_suffix('-'))
         .and_then(|r| r.parse::<usize>().ok())
         .filter(|_| !faults.ignore_range);
+    let start = match start {
+        Some(_) if faults.misplace_range => {
+            faults.misplace_range = false;
+            Some(1_000)
+        }
+        start => start,
+    };
     let drop_after = faults.drop_after.get_mut(&file.path).and_then(|cuts| cuts.pop());
     drop(faults);
     let from = start.unwrap_or(0).min(bytes.len());
