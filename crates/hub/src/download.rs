@@ -118,7 +118,8 @@ pub fn download_model(
     models_dir: &Path,
     on_event: &mut dyn FnMut(DownloadEvent),
 ) -> Result<Model, HubError> {
-    let target = motis_embed::install_target(models_dir, &request.id)?;
+    // An id taken already is refused before anything is asked of the Hub.
+    motis_embed::install_target(models_dir, &request.id)?;
     let snapshot = hub.snapshot(&request.repo, &request.revision)?;
     let files = needed(&snapshot.files);
     let unsupported = |reason: String| HubError::Unsupported {
@@ -165,8 +166,7 @@ pub fn download_model(
         )?)
     });
     match &result {
-        Ok(model) => {
-            debug_assert_eq!(model.folder, target);
+        Ok(_) => {
             let _ = std::fs::remove_file(record_for(&staging));
         }
         // Worth resuming: what is verified stays, and the part being fetched.
@@ -210,9 +210,8 @@ fn fetch_all(
         std::fs::create_dir_all(staging).map_err(|e| write(staging, e))?;
         std::fs::write(&record, serde_json::to_vec(&started).expect("serialises")).map_err(|e| write(&record, e))?;
     }
-    let folder = staging;
     let on_disk = |file: &RepoFile| {
-        let target = folder.join(&file.path);
+        let target = staging.join(&file.path);
         std::fs::metadata(&target)
             .or_else(|_| std::fs::metadata(part_path(&target)))
             .map_or(0, |m| m.len().min(file.size))
@@ -233,7 +232,7 @@ fn fetch_all(
     // Both callbacks tell the caller; one at a time.
     let on_event = std::cell::RefCell::new(on_event);
     for file in order {
-        let target = folder.join(&file.path);
+        let target = staging.join(&file.path);
         if target.is_file() {
             continue;
         }
@@ -259,7 +258,7 @@ fn fetch_all(
         )?;
         done = others + file.size;
         if file.path == "textual/tokenizer.json" || file.path == "config.json" {
-            runnable(snapshot, folder)?;
+            runnable(snapshot, staging)?;
         }
     }
     Ok(())
