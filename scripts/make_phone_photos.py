@@ -1,10 +1,12 @@
 """A folder of phone-sized photos for the gallery-at-once tests and benchmark.
 
-    .venv/bin/python scripts/make_phone_photos.py COUNT FOLDER
+    .venv/bin/python scripts/make_phone_photos.py COUNT FOLDER [--without-thumbnails]
 
 Writes 24 distinct 4032×3024 JPEGs (12 MP, a phone camera's size; smooth colour fields
 with grain and a few shapes, quality 90: about 3 MB each, as a phone writes), a third of them with the EXIF
-orientation a phone held upright writes, then fills FOLDER with COUNT photos named
+orientation a phone held upright writes, each with the 160×120 EXIF thumbnail phone
+cameras embed (unless --without-thumbnails: photos as editors and exports often write
+them), then fills FOLDER with COUNT photos named
 IMG_0001.jpg… as hard links to them, so that 10,000 photos take 24 photos' disk space. A
 scan still reads and hashes every one of them. Deterministic: the same COUNT gives the
 same files.
@@ -16,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_world.photos import EXIF_ORIENTATION, exif_with_thumbnail  # noqa: E402
 
 WIDTH, HEIGHT = 4032, 3024
 DISTINCT = 24
@@ -45,17 +50,22 @@ def photo(seed: int) -> Image.Image:
 
 def main() -> None:
     count, folder = int(sys.argv[1]), Path(sys.argv[2])
+    thumbnails = "--without-thumbnails" not in sys.argv[3:]
     folder.mkdir(parents=True, exist_ok=True)
-    originals = folder / ".originals"
+    originals = folder / (".originals" if thumbnails else ".originals-without-thumbnails")
     originals.mkdir(exist_ok=True)
     for seed in range(DISTINCT):
         path = originals / f"original-{seed:02d}.jpg"
         if path.exists():
             continue
-        exif = Image.Exif()
-        if seed % 3 == 0:
-            exif[0x0112] = 6  # rotated 90° clockwise: a phone held upright
-        photo(seed).save(path, quality=90, exif=exif)
+        orientation = 6 if seed % 3 == 0 else 1  # 6: turned 90° clockwise, a phone held upright
+        stored = photo(seed)
+        if thumbnails:
+            exif = exif_with_thumbnail(stored, orientation)
+        else:
+            exif = Image.Exif()
+            exif[EXIF_ORIENTATION] = orientation
+        stored.save(path, quality=90, exif=exif)
     for number in range(1, count + 1):
         target = folder / f"IMG_{number:04d}.jpg"
         if not target.exists():

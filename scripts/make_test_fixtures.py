@@ -11,6 +11,9 @@ tests/fixtures/reference/<name>.<mode>.png
 tests/fixtures/bad/       files named like photos that are not decodable ones: empty,
                          truncated, text, and a PNG whose header claims 100,000 ×
                          100,000 pixels (a decompression bomb)
+tests/fixtures/exif-thumbnail/
+                         a photo held upright (EXIF orientation 6) carrying the EXIF
+                         thumbnail a phone camera embeds, and the same photo without one
 tests/fixtures/reference.json
                          per photo: upright size, and the demo model's embedding (squash)
                          computed with onnxruntime from the reference tensor
@@ -29,7 +32,7 @@ from PIL import Image
 
 from demo_world.draw import render
 from demo_world.onnx_model import MODELS, OnnxModel
-from demo_world.photos import EXIF_ORIENTATION, STORE_FOR_ORIENTATION
+from demo_world.photos import EXIF_ORIENTATION, STORE_FOR_ORIENTATION, exif_with_thumbnail
 from demo_world.preprocess import load_upright, model_input
 from demo_world.world import sample_scene
 
@@ -76,6 +79,14 @@ def write_images(folder: Path) -> None:
     _scene_image("cmyk", 120, 90).convert("CMYK").save(folder / "cmyk.jpg", quality=92)
 
 
+def write_exif_thumbnail_photos(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = _scene_image("thumbnail", 640, 480).transpose(STORE_FOR_ORIENTATION[6])
+    stored.save(folder / "with-thumbnail.jpg", quality=90, exif=exif_with_thumbnail(stored, 6))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    stored.save(folder / "without-thumbnail.jpg", quality=90, exif=exif.tobytes())
+
 def write_bad_inputs(folder: Path) -> None:
     import struct
     import zlib
@@ -115,6 +126,7 @@ def main() -> None:
     reference = FIXTURES / "reference"
     write_images(images)
     write_bad_inputs(FIXTURES / "bad")
+    write_exif_thumbnail_photos(FIXTURES / "exif-thumbnail")
     reference.mkdir(parents=True, exist_ok=True)
     model = OnnxModel(MODELS / "motis-demo")
     config = model.manifest["image"]

@@ -7,6 +7,8 @@ import json
 import multiprocessing
 import os
 import random
+import struct
+from io import BytesIO
 from pathlib import Path
 
 from PIL import Image
@@ -31,6 +33,30 @@ STORE_FOR_ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_270,
 }
+
+
+# The size of the thumbnail cameras embed in EXIF (IFD1), as the DCF standard sets it.
+THUMBNAIL_SIZE = (160, 120)
+
+
+def exif_with_thumbnail(stored: Image.Image, orientation: int = 1) -> bytes:
+    """EXIF data as a phone camera writes it, for Pillow's `save(exif=...)`: IFD0 with the
+    orientation, IFD1 with a JPEG thumbnail of the pixels as stored (cameras do not turn
+    it upright either). Little-endian TIFF; offsets count from its header."""
+    thumbnail = BytesIO()
+    stored.resize(THUMBNAIL_SIZE if stored.width >= stored.height else THUMBNAIL_SIZE[::-1], Image.BILINEAR).save(
+        thumbnail, "JPEG", quality=85
+    )
+    thumbnail = thumbnail.getvalue()
+    entry = lambda tag, kind, value: struct.pack("<HHII", tag, kind, 1, value)  # noqa: E731
+    ifd0 = 8
+    ifd1 = ifd0 + 2 + 12 + 4
+    start = ifd1 + 2 + 3 * 12 + 4
+    tiff = b"II*\x00" + struct.pack("<I", ifd0)
+    tiff += struct.pack("<H", 1) + entry(EXIF_ORIENTATION, 3, orientation) + struct.pack("<I", ifd1)
+    tiff += struct.pack("<H", 3) + entry(0x0103, 3, 6) + entry(0x0201, 4, start) + entry(0x0202, 4, len(thumbnail))
+    tiff += struct.pack("<I", 0) + thumbnail
+    return b"Exif\x00\x00" + tiff
 
 
 def photo_size(rng: random.Random):

@@ -1,7 +1,9 @@
-//! The `photo:` protocol: `photo://localhost/preview-ID`, `…/rendition-ID-SIZE` and
-//! `…/full-ID` (`http://photo.localhost/…` on Windows and Android). It serves a photo's
-//! preview (made at once if the run has not reached it), a rendition sized for the screen,
-//! or the photo itself, by catalog id and nothing else: the page cannot name a path.
+//! The `photo:` protocol: `photo://localhost/preview-ID`, `…/thumbnail-ID`,
+//! `…/rendition-ID-SIZE` and `…/full-ID` (`http://photo.localhost/…` on Windows and
+//! Android). It serves a photo's preview (made at once if the run has not reached it), the
+//! thumbnail its camera embedded (shown until the preview is made), a rendition sized for
+//! the screen, or the photo itself, by catalog id and nothing else: the page cannot name a
+//! path.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,8 @@ use crate::state::AppState;
 enum Kind {
     /// The gallery's preview, made now if the run has not made it yet.
     Preview,
+    /// The photo's embedded EXIF thumbnail while its preview is not made.
+    Thumbnail,
     /// The photo itself, for the viewer.
     Full,
     /// A rendition at least this many pixels on its long side, for sharp results.
@@ -28,6 +32,7 @@ fn parse(path: &str) -> Option<(Kind, PhotoId)> {
     let id = id.parse().ok().filter(|id: &PhotoId| *id > 0)?;
     let kind = match (kind, parts.next()) {
         ("preview", None) => Kind::Preview,
+        ("thumbnail", None) => Kind::Thumbnail,
         ("full", None) => Kind::Full,
         ("rendition", Some(side)) => Kind::Rendition(side.parse().ok().filter(|side| (1..=8192).contains(side))?),
         _ => return None,
@@ -70,21 +75,16 @@ enum Found {
     Library { id: PhotoId, tag: String, label: PathBuf },
 }
 
-fn find(engine: &Engine, kind: Kind, id: PhotoId) -> Result<Found, EngineError> {
-    Ok(match kind {
-        Kind::Preview => Found::File(engine.preview_for_screen(id)?),
-        Kind::Rendition(side) => Found::File(engine.rendition(id, side)?),
-        Kind::Full => {
-            let photo = engine.photo(id)?;
-            match photo.origin {
-                Origin::File(path) => Found::File(path),
-                library => Found::Library {
-                    id,
-                    tag: format!("\"{:x}-{:x}\"", photo.size, photo.mtime_ns),
-                    label: library.label(),
-                },
-            }
-        }
+/// The photo itself: its file, or a library's photo.
+fn original(engine: &Engine, id: PhotoId) -> Result<Found, EngineError> {
+    let photo = engine.photo(id)?;
+    Ok(match photo.origin {
+        Origin::File(path) => Found::File(path),
+        library => Found::Library {
+            id,
+            tag: format!("\"{:x}-{:x}\"", photo.size, photo.mtime_ns),
+            label: library.label(),
+        },
     })
 }
 
@@ -92,13 +92,19 @@ fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let Some((kind, id)) = parse(request.uri().path()) else {
         return status(
             StatusCode::NOT_FOUND,
-            "photos are asked for as preview-ID, full-ID or rendition-ID-SIZE",
+            "photos are asked for as preview-ID, thumbnail-ID, full-ID or rendition-ID-SIZE",
         );
     };
     let Ok(engine) = state.engine() else {
         return status(StatusCode::SERVICE_UNAVAILABLE, "motis is still starting");
     };
-    let found = match find(&engine, kind, id) {
+    let found = match kind {
+        Kind::Thumbnail => return thumbnail(&engine, id),
+        Kind::Preview => engine.preview_for_screen(id).map(Found::File),
+        Kind::Rendition(side) => engine.rendition(id, side).map(Found::File),
+        Kind::Full => original(&engine, id),
+    };
+    let found = match found {
         Ok(found) => found,
         Err(error) => return status(StatusCode::NOT_FOUND, &error.to_string()),
     };
@@ -144,6 +150,20 @@ fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
         .header(header::CONTENT_TYPE, content_type)
         .body(body)
         .expect("a valid response")
+}
+
+/// A stand-in for a moment, never revalidated: not kept (the preview replaces it).
+fn thumbnail(engine: &Engine, id: PhotoId) -> Response<Vec<u8>> {
+    match engine.embedded_thumbnail(id) {
+        Ok(Some(jpeg)) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CACHE_CONTROL, "no-store")
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .body(jpeg)
+            .expect("a valid response"),
+        Ok(None) => status(StatusCode::NOT_FOUND, "no embedded thumbnail to show (or the preview is made)"),
+        Err(error) => status(StatusCode::NOT_FOUND, &error.to_string()),
+    }
 }
 
 fn to_jpeg(label: &Path, bytes: &[u8]) -> Result<Vec<u8>, String> {

@@ -9,9 +9,11 @@
 // build/test-output/app-results.png.
 //
 // Then the gallery at once, on a new folder of phone-sized photos (12 MP JPEGs from
-// scripts/make_phone_photos.py; MOTIS_E2E_PHOTOS of them, 1,000 unless set): the time from
-// the end of the scan until every cell in view shows its preview, which must come while
-// the run is still making the others; the page at a phone's width (at least 3 columns,
+// scripts/make_phone_photos.py; MOTIS_E2E_PHOTOS of them, 1,000 unless set; carrying EXIF
+// thumbnails as phone cameras write them unless MOTIS_E2E_THUMBNAILS=0): the time from the
+// end of the scan until every cell in view shows an image (the camera's thumbnail, or the
+// preview) and until every one shows its preview, which must come while the run is still
+// making the others; the page at a phone's width (at least 3 columns,
 // no sideways scrolling; build/test-output/app-phone.png); and the image memory of 60
 // results. MOTIS_APP picks another build, MOTIS_E2E_ONLY_GALLERY=1 runs this part alone,
 // and MOTIS_E2E_GALLERY_RUNS=N measures the first screenful on N new data folders and
@@ -167,11 +169,14 @@ async function searchAndSecurity(work, gallery, captions) {
 }
 
 /** In the page (as a WebDriver async script): once the scan has ended (the
- * `motis:scan-ended` mark), the milliseconds until every cell in view shows its preview,
- * and what the progress line says then. */
+ * `motis:scan-ended` mark), the milliseconds until every cell in view shows an image (the
+ * camera's thumbnail or the preview) and until every one shows its preview, and what the
+ * progress line says then. */
 const FIRST_SCREENFUL = `
   const done = arguments[arguments.length - 1];
+  const shown = (image) => image && image.complete && image.naturalWidth > 0;
   let gridAt = null;
+  let firstImagesAt = null;
   const check = () => {
     const [mark] = performance.getEntriesByName('motis:scan-ended');
     const grid = document.querySelector('.grid');
@@ -182,10 +187,12 @@ const FIRST_SCREENFUL = `
         const box = cell.getBoundingClientRect();
         return box.bottom > view.top && box.top < view.bottom;
       });
-      const shown = (cell) => cell.querySelector('img').complete && cell.querySelector('img').naturalWidth > 0;
-      if (inView.length > 0 && inView.every(shown)) {
+      const now = performance.now() - mark.startTime;
+      if (inView.length > 0 && inView.every((cell) => [...cell.querySelectorAll('img')].some(shown))) firstImagesAt ??= now;
+      if (inView.length > 0 && inView.every((cell) => shown(cell.querySelector('img.picture')))) {
         done({
-          ms: performance.now() - mark.startTime,
+          ms: now,
+          firstImagesMs: firstImagesAt,
           gridMs: gridAt,
           cells: inView.length,
           progress: document.querySelector('[data-testid="index-progress"]')?.textContent ?? '',
@@ -201,11 +208,15 @@ const FIRST_SCREENFUL = `
 async function galleryAtOnce(work) {
   const count = Number(process.env.MOTIS_E2E_PHOTOS ?? 1000);
   const photos = join(work, 'phone-photos');
-  execFileSync(join(root, '.venv/bin/python'), [join(root, 'scripts/make_phone_photos.py'), String(count), photos], {
-    stdio: 'inherit',
-  });
+  const thumbnails = process.env.MOTIS_E2E_THUMBNAILS !== '0';
+  execFileSync(
+    join(root, '.venv/bin/python'),
+    [join(root, 'scripts/make_phone_photos.py'), String(count), photos, ...(thumbnails ? [] : ['--without-thumbnails'])],
+    { stdio: 'inherit' },
+  );
   const runs = Number(process.env.MOTIS_E2E_GALLERY_RUNS ?? 1);
   const times = [];
+  const firstImages = [];
   let session;
   for (let run = 1; ; run++) {
     session = await open(['--data-dir', join(work, `data-phone-${run}`), '--add-folder', photos]);
@@ -214,9 +225,11 @@ async function galleryAtOnce(work) {
       throw error;
     });
     times.push(screenful.ms);
+    firstImages.push(screenful.firstImagesMs);
     console.log(
-      `e2e: ${count.toLocaleString('en')} new phone-sized photos: the first screenful (${screenful.cells} previews) ` +
-        `${Math.round(screenful.ms)} ms after the scan ended, the grid with placeholders after ${Math.round(screenful.gridMs)} ms ` +
+      `e2e: ${count.toLocaleString('en')} new phone-sized photos (${thumbnails ? 'with' : 'without'} EXIF thumbnails): ` +
+        `the first screenful (${screenful.cells} previews) ${Math.round(screenful.ms)} ms after the scan ended, ` +
+        `an image in every cell after ${Math.round(screenful.firstImagesMs)} ms, the grid after ${Math.round(screenful.gridMs)} ms ` +
         `(${app.includes('/release/') ? 'release' : 'debug'} build${runs > 1 ? `, run ${run} of ${runs}` : ''})`,
     );
     if (!/Making previews/.test(screenful.progress)) {
@@ -227,12 +240,17 @@ async function galleryAtOnce(work) {
     await session.close();
   }
   if (runs > 1) {
-    const sorted = [...times].sort((a, b) => a - b);
-    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-    console.log(
-      `e2e: the first screenful over ${runs} runs: median ${Math.round(median)} ms, fastest ${Math.round(sorted[0])} ms, ` +
-        `slowest ${Math.round(sorted.at(-1))} ms; ${times.filter((t) => t <= 1000).length} of ${runs} within 1 s`,
-    );
+    const summary = (what, values) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const middle = sorted.length / 2;
+      const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
+      console.log(
+        `e2e: ${what} over ${runs} runs: median ${Math.round(median)} ms, fastest ${Math.round(sorted[0])} ms, ` +
+          `slowest ${Math.round(sorted.at(-1))} ms; ${values.filter((t) => t <= 1000).length} of ${runs} within 1 s`,
+      );
+    };
+    summary('an image in every cell of the first screenful', firstImages);
+    summary('the first screenful of previews', times);
   }
   // The last run's app goes on: a phone's width, and 60 results.
   const { s, find, run, screenshot, close } = session;

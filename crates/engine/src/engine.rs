@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use motis_embed::{Model, Runtime, TextEncoder};
-use motis_media::{Decoded, PREVIEW_LONG_SIDE, decode_bytes_upright_reduced, decode_upright_reduced, write_preview};
+use motis_media::{
+    Decoded, PREVIEW_LONG_SIDE, decode_bytes_upright_reduced, decode_upright_reduced, embedded_thumbnail, write_preview,
+};
 
 use crate::data::RENDITION_SIDES;
 use crate::live_index::LiveIndex;
@@ -364,6 +366,27 @@ impl Engine {
                 photo.origin.label().display()
             ))),
         }
+    }
+
+    /// What the screen shows of photo `id` until its preview is made: the thumbnail its
+    /// camera embedded (see [`motis_media::embedded_thumbnail`]), upright, as JPEG bytes.
+    /// Read from the first few kilobytes of the file, so a screenful of them costs less
+    /// than one preview. `None` once the preview is made or failed, and for photos without
+    /// one. Photos of a library have none here: reading one is the platform's costly step,
+    /// which the preview takes anyway.
+    pub fn embedded_thumbnail(&self, id: PhotoId) -> Result<Option<Vec<u8>>, EngineError> {
+        let photo = self.photo(id)?;
+        let Origin::File(path) = &photo.origin else {
+            return Ok(None);
+        };
+        if photo.preview != PreviewState::Pending {
+            return Ok(None);
+        }
+        let file = std::fs::File::open(path).map_err(|source| EngineError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(embedded_thumbnail(&mut std::io::BufReader::new(file)))
     }
 
     /// A rendition of photo `id` for the screen, at least `long_side` pixels on its long

@@ -5,6 +5,7 @@
 //! Pure functions over files and buffers: no threads, no catalog, no models.
 
 mod resample;
+mod thumbnail;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use fast_image_resize as fr;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
+pub use thumbnail::embedded_thumbnail;
 
 /// Photos larger than this are refused before any pixel is allocated: a 100,000 ×
 /// 100,000 header would otherwise ask for 30 GB.

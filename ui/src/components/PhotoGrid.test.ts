@@ -34,3 +34,27 @@ test('results carry their score for the hover title', () => {
   expect(cells.map((c) => c.getAttribute('data-photo-id'))).toEqual(['7', '3']);
   expect(cells[0].getAttribute('title')).toBe('score 0.812');
 });
+
+test('a cell shows its stand-in under the picture until the picture loads, and only where there is one', async () => {
+  const { getAllByTestId } = render(PhotoGrid, {
+    ids: [1, 2, 3],
+    url: (id: number) => `preview-${id}`,
+    standIn: (id: number) => (id === 3 ? null : `thumbnail-${id}`),
+    onopen: () => {},
+    testid: 'gallery-item',
+  });
+  const cells = getAllByTestId('gallery-item');
+  const images = (cell: HTMLElement) => [...cell.querySelectorAll('img')].map((i) => i.getAttribute('src'));
+  expect(images(cells[0])).toEqual(['thumbnail-1', 'preview-1']);
+  expect(images(cells[2])).toEqual(['preview-3']);
+
+  await fireEvent.load(cells[0].querySelector('img.picture')!);
+  expect(images(cells[0])).toEqual(['preview-1']);
+  expect(images(cells[1])).toEqual(['thumbnail-2', 'preview-2']);
+
+  // A photo without an embedded thumbnail: its stand-in is hidden, not shown broken.
+  const standIn = cells[1].querySelector('img.stand-in')!;
+  await fireEvent.error(standIn);
+  expect(standIn.classList.contains('unavailable')).toBe(true);
+  expect(cells[1].classList.contains('missing')).toBe(false);
+});

@@ -35,6 +35,9 @@ export class AppModel {
   /** Gallery ids, newest first, loaded page by page. */
   gallery = $state<number[]>([]);
   galleryTotal = $state(0);
+  /** Gallery photos whose preview was not made when their page was loaded: their cells
+   * show the camera's thumbnail until it is. */
+  withoutPreview = $state(new Set<number>());
   private gallerySerial = 0;
   /** Null: the gallery is shown; otherwise the results of the last query. */
   results = $state<Found[] | null>(null);
@@ -107,12 +110,15 @@ export class AppModel {
   async loadGallery(): Promise<void> {
     const serial = ++this.gallerySerial;
     let ids: number[] = [];
+    const withoutPreview = new Set<number>();
     let total = 0;
     do {
       const page = await this.backend.gallery(ids.length, PAGE);
       if (serial !== this.gallerySerial) return;
       total = page.total;
       ids = ids.concat(page.photos.map((p) => p.id));
+      for (const photo of page.photos) if (!photo.hasPreview) withoutPreview.add(photo.id);
+      this.withoutPreview = new Set(withoutPreview);
       this.gallery = ids;
       this.galleryTotal = total;
       if (page.photos.length === 0) break;

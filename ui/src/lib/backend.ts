@@ -172,7 +172,8 @@ export interface Backend {
   /** Where the page loads a photo from: by catalog id, never by path. A preview is made
    * on request if the run has not made it yet; a rendition is at least `size` pixels on
    * its long side (results shown sharp without decoding full-size originals). */
-  photoUrl(kind: 'preview' | 'full', id: number): string;
+  /** `thumbnail`: the one its camera embedded, while the preview is not made (none otherwise). */
+  photoUrl(kind: 'preview' | 'thumbnail' | 'full', id: number): string;
   renditionUrl(id: number, size: number): string;
 }
 

@@ -238,7 +238,7 @@ export class MockBackend implements Backend {
   async gallery(offset: number, limit: number): Promise<GalleryPage> {
     const newestFirst = [...this.known].reverse();
     return {
-      photos: newestFirst.slice(offset, offset + limit).map((p) => ({ id: p.id, width: 400, height: 300, hasPreview: true })),
+      photos: newestFirst.slice(offset, offset + limit).map((p) => ({ id: p.id, width: 400, height: 300, hasPreview: this.previewMs === 0 })),
       total: this.known.length,
     };
   }
@@ -283,7 +283,9 @@ export class MockBackend implements Backend {
     this.settings = { ...settings, results: Math.min(1000, Math.max(1, settings.results)) };
     return this.settings;
   }
-  photoUrl(kind: 'preview' | 'full', id: number) {
+  photoUrl(kind: 'preview' | 'thumbnail' | 'full', id: number) {
+    // Photos as phones write them: each carries a thumbnail, there at once.
+    if (kind === 'thumbnail') return this.drawn(id, 40, 0);
     return this.drawn(id, kind === 'preview' ? 160 : 640, kind === 'preview' ? this.previewMs : 0);
   }
   renditionUrl(id: number, size: number) {

@@ -97,7 +97,7 @@ export class TauriBackend implements Backend {
   setSettings(settings: Settings) {
     return invoke<Settings>('set_settings', { settings });
   }
-  photoUrl(kind: 'preview' | 'full', id: number) {
+  photoUrl(kind: 'preview' | 'thumbnail' | 'full', id: number) {
     return convertFileSrc(`${kind}-${id}`, 'photo');
   }
   renditionUrl(id: number, size: number) {

@@ -583,3 +583,50 @@ fn renditions_are_made_at_a_few_sizes_on_request_kept_and_dropped_when_the_photo
         (720, 720)
     );
 }
+
+#[test]
+fn the_screen_gets_a_photos_embedded_thumbnail_upright_until_its_preview_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for name in ["with-thumbnail.jpg", "without-thumbnail.jpg"] {
+        std::fs::copy(repo().join("tests/fixtures/exif-thumbnail").join(name), photos.join(name)).unwrap();
+    }
+    let engine = open(&dir.path().join("data"));
+    // Stopped as the scan ends: the photos are in the gallery, their previews not made.
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    let (result, _) = index_with(&engine, &[&photos], small_batches(), cancel, move |event| {
+        if let IndexEvent::Progress {
+            phase: Phase::Scanning,
+            done,
+            total,
+            ..
+        } = event
+            && done == total
+        {
+            trigger.cancel();
+        }
+    });
+    result.unwrap();
+    let with = engine.photo_id_by_path(&photos.join("with-thumbnail.jpg")).unwrap();
+    let without = engine.photo_id_by_path(&photos.join("without-thumbnail.jpg")).unwrap();
+    assert_eq!(engine.photo(with).unwrap().preview, PreviewState::Pending);
+
+    let thumbnail = engine.embedded_thumbnail(with).unwrap().expect("the camera's thumbnail");
+    // The fixture's 640×480 scene is stored turned for orientation 6, thumbnail and all:
+    // upright, the thumbnail is 160×120 again.
+    assert_eq!(
+        image::load_from_memory(&thumbnail).unwrap().into_rgb8().dimensions(),
+        (160, 120)
+    );
+    assert_eq!(engine.embedded_thumbnail(without).unwrap(), None);
+
+    index(&engine, &[&photos]);
+    assert_eq!(engine.photo(with).unwrap().preview, PreviewState::Done);
+    assert_eq!(
+        engine.embedded_thumbnail(with).unwrap(),
+        None,
+        "the preview is what the screen shows now"
+    );
+}
