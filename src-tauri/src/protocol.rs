@@ -161,7 +161,10 @@ fn thumbnail(engine: &Engine, id: PhotoId) -> Response<Vec<u8>> {
             .header(header::CONTENT_TYPE, "image/jpeg")
             .body(jpeg)
             .expect("a valid response"),
-        Ok(None) => status(StatusCode::NOT_FOUND, "no embedded thumbnail to show (or the preview is made)"),
+        Ok(None) => status(
+            StatusCode::NOT_FOUND,
+            "no embedded thumbnail to show (or the preview is made)",
+        ),
         Err(error) => status(StatusCode::NOT_FOUND, &error.to_string()),
     }
 }

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use motis_engine::{CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, Source, find_models_dir};
+use motis_engine::{
+    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, ModelFolders, Source, find_shipped_models,
+};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_photo_library::PhotoLibraryExt;
@@ -130,8 +132,9 @@ fn find_demo_gallery() -> Option<PathBuf> {
         .find(|dir| dir.is_dir())
 }
 
-/// Opens the engine on the models the app ships (`bundled_models`), else on the usual
-/// search (`MOTIS_MODELS`, `models/` above the working directory or the program).
+/// Opens the engine on the models installed in the data folder (`models/`: downloads) and
+/// those the app ships (`bundled_models`, read-only when installed), else on the usual
+/// search for those (`MOTIS_MODELS`, `models/` above the working directory or the program).
 fn open_engine(app: &AppHandle, data_dir: PathBuf, bundled_models: Option<PathBuf>) {
     let state = app.state::<AppState>();
     let set = |slot: &RwLock<EngineState>, value| *slot.write().unwrap_or_else(|p| p.into_inner()) = value;
@@ -141,13 +144,13 @@ fn open_engine(app: &AppHandle, data_dir: PathBuf, bundled_models: Option<PathBu
         EngineState::Failed { error }
     };
     let opened = (|| -> Result<Engine, EngineError> {
-        let models_dir = match bundled_models {
-            Some(dir) if std::env::var_os("MOTIS_MODELS").is_none() => dir,
-            _ => find_models_dir(None)?,
+        let shipped = match bundled_models {
+            Some(dir) if std::env::var_os("MOTIS_MODELS").is_none() => Some(dir),
+            _ => find_shipped_models()?,
         };
         Engine::open(&EngineConfig {
+            models: ModelFolders::new(data_dir.join("models"), shipped),
             data_dir,
-            models_dir,
             model: "motis-demo".into(),
             threads: 2,
         })

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use motis_embed::{ImageEncoder, TextEncoder};
-use motis_engine::{CancellationToken, Engine, EngineConfig, IndexEvent, IndexOptions, Phase, find_models_dir};
+use motis_engine::{CancellationToken, Engine, EngineConfig, IndexEvent, IndexOptions, Phase};
 use motis_index::{SearchMode, VectorIndex};
 use motis_media::{Preprocessor, decode_upright};
 
@@ -138,7 +138,7 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
     };
     let config = EngineConfig {
         data_dir: scratch.path().join("data"),
-        models_dir: find_models_dir(global.models_dir.as_deref())?,
+        models: crate::model_folders(global, false)?,
         model: global.model.clone(),
         threads: global.threads,
     };

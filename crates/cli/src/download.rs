@@ -3,14 +3,14 @@
 //! manifest.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
+use motis_engine::ModelFolders;
 use motis_hub::{DownloadEvent, DownloadRequest, Hub, download_model, find_available, model_id_for_repo};
 
 pub fn run(
-    models: &Path,
+    models: &ModelFolders,
     model: &str,
     revision: &str,
     id: Option<String>,
@@ -43,6 +43,7 @@ pub fn run(
                 .join(", ")
         ),
     };
+    models.check_free(&request.id)?;
     let hub = Hub::from_env();
     let runtime = motis_embed::Runtime::load()?;
     let bar = (!json && std::io::stderr().is_terminal()).then(|| {
@@ -53,7 +54,7 @@ pub fn run(
         )
     });
     let mut written = Ok(());
-    let model = download_model(&hub, &runtime, &request, models, &mut |event| {
+    let model = download_model(&hub, &runtime, &request, models.installed(), &mut |event| {
         if json {
             // One line per event, as it happens.
             if written.is_ok() {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use motis_engine::{CancellationToken, DataDir, EngineConfig, find_models_dir};
+use motis_engine::{CancellationToken, EngineConfig};
 use motis_eval::{Dataset, FOLD, KS, Recalls, Report, evaluate};
 
 use crate::{Cancelled, Global, progress};
@@ -49,13 +49,10 @@ pub fn run(global: &Global, args: EvalArgs, out: &mut impl Write) -> Result<()> 
         None => args.captions.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
     let dataset = Dataset::read(&args.captions, &images, &args.split)?;
-    let data_dir = match &global.data_dir {
-        Some(dir) => dir.clone(),
-        None => DataDir::default_location()?,
-    };
+    let data_dir = crate::data_dir(global)?;
     let config = EngineConfig {
         data_dir: work_folder(&data_dir, &args.captions, &args.split),
-        models_dir: find_models_dir(global.models_dir.as_deref())?,
+        models: crate::model_folders(global, false)?,
         model: global.model.clone(),
         threads: global.threads,
     };

@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use motis_embed::{ImageEncoder, Model, TextEncoder};
 use motis_engine::{
-    CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, Found, IndexOptions, SearchMode,
-    SearchResults, Source, find_models_dir, installed_models, open_model,
+    CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, Found, IndexOptions, ModelFolders,
+    SearchMode, SearchResults, Source, find_shipped_models,
 };
 use motis_media::{Preprocessor, decode_upright};
 
@@ -33,8 +33,10 @@ struct Global {
     /// Model id: a folder under the models directory.
     #[arg(long, global = true, default_value = "motis-demo")]
     model: String,
-    /// Where model folders live [default: $MOTIS_MODELS, else the nearest models/
-    /// folder above the working directory or the executable].
+    /// Where models are installed (downloads, imports) and looked for first [default:
+    /// models/ in the data folder]. The models motis ships with are looked for too:
+    /// $MOTIS_MODELS, else the nearest models/ folder above the working directory or
+    /// the executable.
     #[arg(long, global = true, value_name = "DIR")]
     models_dir: Option<PathBuf>,
     /// Where the catalog, previews and indexes live [default: $XDG_DATA_HOME/motis,
@@ -251,8 +253,10 @@ fn run(cli: Cli) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Models { action, json } => {
-            let models = find_models_dir(global.models_dir.as_deref())?;
-            match action.unwrap_or(ModelsCommand::List) {
+            let action = action.unwrap_or(ModelsCommand::List);
+            let installing = matches!(action, ModelsCommand::Import { .. } | ModelsCommand::Download { .. });
+            let models = model_folders(&global, installing)?;
+            match action {
                 ModelsCommand::List => list_models(&models, ModelsAction::List, json, &mut out),
                 ModelsCommand::Verify => list_models(&models, ModelsAction::Verify, json, &mut out),
                 ModelsCommand::Import { folder, id } => import_model(&models, &folder, id, json, &mut out),
@@ -263,7 +267,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Tokenize { text, json } => {
-            let model = open_model(&find_models_dir(global.models_dir.as_deref())?, &global.model)?;
+            let model = model_folders(&global, false)?.open(&global.model)?;
             let tokenizer =
                 motis_embed::ClipTokenizer::from_file(&model.tokenizer_path(), model.manifest.text.context_length)?;
             let ids = tokenizer.ids(&text)?;
@@ -275,7 +279,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Embed { text, image, json } => {
-            let model = open_model(&find_models_dir(global.models_dir.as_deref())?, &global.model)?;
+            let model = model_folders(&global, false)?.open(&global.model)?;
             let vector = embed(&model, text, image, global.threads)?;
             if json {
                 writeln!(out, "{}", serde_json::to_string(&vector)?)?;
@@ -336,14 +340,28 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn engine_config(global: &Global) -> Result<EngineConfig> {
-    let data_dir = match &global.data_dir {
+fn data_dir(global: &Global) -> Result<PathBuf> {
+    Ok(match &global.data_dir {
         Some(dir) => dir.clone(),
         None => DataDir::default_location()?,
+    })
+}
+
+/// `--models-dir` (which must exist unless a model is being installed into it), else
+/// `models/` in the data folder; and the models folder motis ships with.
+fn model_folders(global: &Global, installing: bool) -> Result<ModelFolders> {
+    let installed = match &global.models_dir {
+        Some(dir) if !installing && !dir.is_dir() => return Err(EngineError::ModelsDirMissing(dir.clone()).into()),
+        Some(dir) => dir.clone(),
+        None => data_dir(global)?.join("models"),
     };
+    Ok(ModelFolders::new(installed, find_shipped_models()?))
+}
+
+fn engine_config(global: &Global) -> Result<EngineConfig> {
     Ok(EngineConfig {
-        data_dir,
-        models_dir: find_models_dir(global.models_dir.as_deref())?,
+        data_dir: data_dir(global)?,
+        models: model_folders(global, false)?,
         model: global.model.clone(),
         threads: global.threads,
     })
@@ -518,7 +536,13 @@ fn embed(model: &Model, text: Option<String>, image: Option<PathBuf>, threads: u
     })
 }
 
-fn import_model(models: &Path, folder: &Path, id: Option<String>, json: bool, out: &mut impl Write) -> Result<()> {
+fn import_model(
+    models: &ModelFolders,
+    folder: &Path,
+    id: Option<String>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
     let id = match id {
         Some(id) => id,
         None => folder
@@ -528,8 +552,9 @@ fn import_model(models: &Path, folder: &Path, id: Option<String>, json: bool, ou
             .map(|n| n.to_string_lossy().to_lowercase())
             .context("name the model with --id")?,
     };
+    models.check_free(&id)?;
     let runtime = motis_embed::Runtime::load()?;
-    let model = motis_embed::import_folder(&runtime, folder, models, &id)?;
+    let model = motis_embed::import_folder(&runtime, folder, models.installed(), &id)?;
     let bytes: u64 = model.manifest.files.iter().map(|f| f.bytes).sum();
     if json {
         let manifest = std::fs::read_to_string(model.folder.join("manifest.json"))?;
@@ -548,11 +573,8 @@ fn import_model(models: &Path, folder: &Path, id: Option<String>, json: bool, ou
     Ok(())
 }
 
-fn list_available(models: &Path, json: bool, out: &mut impl Write) -> Result<()> {
-    let installed: Vec<String> = installed_models(models)?
-        .iter()
-        .filter_map(|folder| folder.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
+fn list_available(models: &ModelFolders, json: bool, out: &mut impl Write) -> Result<()> {
+    let installed = models.ids();
     let rows: Vec<serde_json::Value> = motis_hub::AVAILABLE
         .iter()
         .map(|model| {
@@ -586,10 +608,10 @@ fn list_available(models: &Path, json: bool, out: &mut impl Write) -> Result<()>
     Ok(())
 }
 
-fn list_models(models: &Path, action: ModelsAction, json: bool, out: &mut impl Write) -> Result<()> {
+fn list_models(models: &ModelFolders, action: ModelsAction, json: bool, out: &mut impl Write) -> Result<()> {
     let mut rows = Vec::new();
     let mut failures = 0;
-    for folder in installed_models(models)? {
+    for folder in models.models()? {
         let (id, status) = match Model::open(&folder) {
             Ok(model) => {
                 let status = match action {
@@ -612,9 +634,9 @@ fn list_models(models: &Path, action: ModelsAction, json: bool, out: &mut impl W
                 )
             }
         };
-        rows.push(serde_json::json!({ "id": id, "status": status }));
+        rows.push(serde_json::json!({ "id": id, "status": status, "folder": folder.to_string_lossy() }));
         if !json {
-            writeln!(out, "{id}\t{status}")?;
+            writeln!(out, "{id}\t{status}\t{}", folder.display())?;
         }
     }
     if json {

@@ -696,3 +696,58 @@ fn models_download_installs_a_model_from_a_hub_and_available_lists_the_short_lis
         stderr(&unknown)
     );
 }
+
+#[test]
+fn downloads_go_into_the_data_folder_and_are_used_beside_the_shipped_models() {
+    let server = hub_server::HubServer::start("immich-app/Tiny__fixture", hub_server::immich_tiny(&repo(), None));
+    let data = tempfile::tempdir().unwrap();
+    let with_data = |args: &[&str]| {
+        motis_command()
+            .args(["--data-dir", data.path().to_str().unwrap()])
+            .args(args)
+            .current_dir(repo())
+            .env_remove("MOTIS_MODELS")
+            .env("HF_ENDPOINT", &server.endpoint)
+            .output()
+            .unwrap()
+    };
+    let downloaded = with_data(&["models", "download", "immich-app/Tiny__fixture"]);
+    assert!(downloaded.status.success(), "{}", stderr(&downloaded));
+    let installed = data.path().join("models/tiny-fixture");
+    assert!(
+        installed.join("manifest.json").is_file(),
+        "into the data folder's models/"
+    );
+
+    let listed = json(&with_data(&["models", "--json"]));
+    let folders: Vec<(&str, PathBuf)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["id"].as_str().unwrap(), PathBuf::from(m["folder"].as_str().unwrap())))
+        .collect();
+    assert_eq!(folders[0], ("tiny-fixture", installed.clone()), "{listed}");
+    assert!(
+        folders.iter().any(
+            |(id, folder)| *id == "motis-demo" && folder.starts_with(repo().join("models").canonicalize().unwrap())
+        ),
+        "the shipped models are listed too: {listed}"
+    );
+    let available = json(&with_data(&["models", "available", "--json"]));
+    assert!(available.as_array().unwrap().iter().all(|m| m["installed"] == false));
+
+    let embedded = with_data(&["--model", "tiny-fixture", "embed", "--text", "a red circle", "--json"]);
+    assert!(embedded.status.success(), "{}", stderr(&embedded));
+    let demo = with_data(&["embed", "--text", "a red circle", "--json"]);
+    assert!(
+        demo.status.success(),
+        "the shipped demo model still answers: {}",
+        stderr(&demo)
+    );
+
+    // An id a shipped model has is refused before anything is fetched.
+    let taken = with_data(&["models", "download", "immich-app/Tiny__fixture", "--id", "motis-demo"]);
+    assert_eq!(taken.status.code(), Some(3));
+    assert!(stderr(&taken).contains("installed already"), "{}", stderr(&taken));
+    assert!(!data.path().join("models/.motis-demo.downloading").exists());
+}

@@ -14,14 +14,14 @@ use crate::live_index::LiveIndex;
 use crate::pipeline::{self, IndexOptions};
 use crate::previews::{Made, PreviewDesk};
 use crate::{
-    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, IndexEvent, IndexSummary, Origin,
-    PhotoId, PhotoLibrary, PhotoRecord, PreviewState, SearchMode, Source, model_key, open_model,
+    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, IndexEvent, IndexSummary, ModelFolders,
+    Origin, PhotoId, PhotoLibrary, PhotoRecord, PreviewState, SearchMode, Source, model_key,
 };
 
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     pub data_dir: PathBuf,
-    pub models_dir: PathBuf,
+    pub models: ModelFolders,
     pub model: String,
     /// Threads each ONNX Runtime session may use.
     pub threads: usize,
@@ -102,7 +102,7 @@ impl Engine {
     /// the model. The model's weights are not loaded yet: see [`Engine::prepare_model`].
     pub fn open(config: &EngineConfig) -> Result<Engine, EngineError> {
         let data = DataDir::create(&config.data_dir)?;
-        let model = open_model(&config.models_dir, &config.model)?;
+        let model = config.models.open(&config.model)?;
         let key = model_key(&model);
         let catalog = Catalog::open(&data.catalog_path())?;
         let index = LiveIndex::open(&data.index_path(&key), model.manifest.embedding_dim, &catalog, &key)?;

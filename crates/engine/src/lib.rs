@@ -22,7 +22,7 @@ pub use catalog::{Catalog, CatalogCounts, Failure, PhotoId, PhotoRecord, Preview
 pub use data::{DataDir, RENDITION_SIDES};
 pub use engine::{Engine, EngineConfig, Found, Query, SearchResults, Status};
 pub use events::{IndexEvent, IndexSummary, Phase};
-pub use models::{find_models_dir, installed_models, model_key, open_model};
+pub use models::{ModelFolders, find_shipped_models, model_key};
 pub use motis_index::SearchMode;
 pub use pipeline::IndexOptions;
 pub use scan::{ScanEntry, ScanProblem, scan_folder};
@@ -60,16 +60,14 @@ pub enum EngineError {
     Busy { path: PathBuf },
     #[error("{0}: no such models folder")]
     ModelsDirMissing(PathBuf),
-    #[error(
-        "no models folder found above the working directory or the executable: pass --models-dir DIR or set MOTIS_MODELS"
-    )]
-    ModelsDirNotFound,
-    #[error("no model {id:?} in {} (installed: {installed})", dir.display())]
+    #[error("no model {id:?} in {searched} (installed: {installed})")]
     UnknownModel {
         id: String,
-        dir: PathBuf,
+        searched: String,
         installed: String,
     },
+    #[error("{}: a model with id {id:?} is installed already: choose another id with --id", folder.display())]
+    ModelInstalled { id: String, folder: PathBuf },
     #[error("no photo with id {0} in the catalog")]
     NoSuchPhoto(PhotoId),
     #[error("{0}: not in the catalog; index its folder first")]
@@ -132,9 +130,9 @@ impl ErrorCode {
 impl EngineError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            EngineError::ModelsDirMissing(_) | EngineError::ModelsDirNotFound | EngineError::UnknownModel { .. } => {
-                ErrorCode::ModelOrRuntime
-            }
+            EngineError::ModelsDirMissing(_)
+            | EngineError::UnknownModel { .. }
+            | EngineError::ModelInstalled { .. } => ErrorCode::ModelOrRuntime,
             EngineError::Embed(error) => ErrorCode::of_embed(error),
             EngineError::Media(error) => ErrorCode::of_media(error),
             EngineError::NoSuchPhoto(_) | EngineError::NotInCatalog(_) => ErrorCode::NoSuchPhoto,

@@ -1,6 +1,7 @@
-//! Finding model folders: `--models-dir`, `$MOTIS_MODELS`, or the `models/` folder that
-//! ships beside the program.
+//! Finding models: the folder a person installs models into (downloads and imports) and
+//! the one that ships with motis, which an installed app may not write.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use motis_embed::Model;
@@ -10,15 +11,111 @@ use crate::EngineError;
 /// The model used when none is named.
 pub const DEFAULT_MODEL: &str = "motis-demo";
 
-/// `flag`, else `$MOTIS_MODELS`, else the nearest `models/` folder holding the demo model
-/// above the working directory or the executable.
-pub fn find_models_dir(flag: Option<&Path>) -> Result<PathBuf, EngineError> {
-    if let Some(dir) = flag
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("MOTIS_MODELS").map(PathBuf::from))
-    {
+/// Where model folders are found: first the folder models are installed into
+/// (`--models-dir`, else `models/` in the data folder; made by the first install), then
+/// the models folder that ships with motis. A model id names a folder in one of them;
+/// installing refuses an id either one holds, so an id always means one model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelFolders {
+    installed: PathBuf,
+    shipped: Option<PathBuf>,
+}
+
+impl ModelFolders {
+    pub fn new(installed: PathBuf, shipped: Option<PathBuf>) -> ModelFolders {
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        let shipped = shipped.filter(|shipped| !same(shipped, &installed));
+        ModelFolders { installed, shipped }
+    }
+
+    /// The folder downloads and imports go into.
+    pub fn installed(&self) -> &Path {
+        &self.installed
+    }
+
+    /// Both folders, the installed one first (whether or not it exists yet).
+    pub fn folders(&self) -> impl Iterator<Item = &Path> {
+        std::iter::once(self.installed.as_path()).chain(self.shipped.as_deref())
+    }
+
+    /// Every model folder (one holding a manifest): the installed ones, then the shipped
+    /// ones, each sorted; an id both hold is the installed one.
+    pub fn models(&self) -> Result<Vec<PathBuf>, EngineError> {
+        let mut seen = HashSet::new();
+        let mut models = Vec::new();
+        for folder in self.folders() {
+            if folder == self.installed && !folder.exists() {
+                continue;
+            }
+            for model in installed_models(folder)? {
+                if seen.insert(model.file_name().map(ToOwned::to_owned)) {
+                    models.push(model);
+                }
+            }
+        }
+        Ok(models)
+    }
+
+    /// The folder of model `id`, if either models folder holds it.
+    pub fn find(&self, id: &str) -> Option<PathBuf> {
+        self.folders()
+            .map(|folder| folder.join(id))
+            .find(|model| model.join("manifest.json").is_file())
+    }
+
+    /// Open model `id`; an unknown id is an error that lists the installed ones and
+    /// where they were looked for.
+    pub fn open(&self, id: &str) -> Result<Model, EngineError> {
+        match self.find(id) {
+            Some(folder) => Ok(Model::open(&folder)?),
+            None => Err(EngineError::UnknownModel {
+                id: id.to_owned(),
+                searched: match &self.shipped {
+                    Some(shipped) => format!("{} or {}", self.installed.display(), shipped.display()),
+                    None => format!(
+                        "{} (and no models folder of motis's own was found above the working directory or the program: set MOTIS_MODELS)",
+                        self.installed.display()
+                    ),
+                },
+                installed: match self.ids() {
+                    ids if ids.is_empty() => "none".to_owned(),
+                    ids => ids.join(", "),
+                },
+            }),
+        }
+    }
+
+    /// The ids of [`ModelFolders::models`].
+    pub fn ids(&self) -> Vec<String> {
+        self.models()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect()
+    }
+
+    /// Refuse to install model `id` when a models folder holds it already.
+    pub fn check_free(&self, id: &str) -> Result<(), EngineError> {
+        match self.find(id) {
+            Some(folder) => Err(EngineError::ModelInstalled {
+                id: id.to_owned(),
+                folder,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The models folder that ships with motis: `$MOTIS_MODELS` (an error when it is not a
+/// folder), else the nearest `models/` folder holding the demo model above the working
+/// directory or the executable, else none.
+pub fn find_shipped_models() -> Result<Option<PathBuf>, EngineError> {
+    if let Some(dir) = std::env::var_os("MOTIS_MODELS").map(PathBuf::from) {
         return if dir.is_dir() {
-            Ok(dir)
+            Ok(Some(dir))
         } else {
             Err(EngineError::ModelsDirMissing(dir))
         };
@@ -29,15 +126,14 @@ pub fn find_models_dir(flag: Option<&Path>) -> Result<PathBuf, EngineError> {
             .ok()
             .and_then(|e| e.parent().map(Path::to_path_buf)),
     );
-    starts
+    Ok(starts
         .iter()
         .flat_map(|s| s.ancestors().map(|d| d.join("models")))
-        .find(|d| d.join(DEFAULT_MODEL).join("manifest.json").is_file())
-        .ok_or(EngineError::ModelsDirNotFound)
+        .find(|d| d.join(DEFAULT_MODEL).join("manifest.json").is_file()))
 }
 
 /// The folders under `models_dir` that hold a manifest, sorted.
-pub fn installed_models(models_dir: &Path) -> Result<Vec<PathBuf>, EngineError> {
+fn installed_models(models_dir: &Path) -> Result<Vec<PathBuf>, EngineError> {
     let entries = std::fs::read_dir(models_dir).map_err(|source| EngineError::Read {
         path: models_dir.to_owned(),
         source,
@@ -48,28 +144,6 @@ pub fn installed_models(models_dir: &Path) -> Result<Vec<PathBuf>, EngineError> 
         .collect();
     folders.sort();
     Ok(folders)
-}
-
-/// Open model `id` from `models_dir`; an unknown id is an error that lists the installed ones.
-pub fn open_model(models_dir: &Path, id: &str) -> Result<Model, EngineError> {
-    let folder = models_dir.join(id);
-    if !folder.join("manifest.json").is_file() {
-        let installed: Vec<String> = installed_models(models_dir)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        return Err(EngineError::UnknownModel {
-            id: id.to_owned(),
-            dir: models_dir.to_owned(),
-            installed: if installed.is_empty() {
-                "none".to_owned()
-            } else {
-                installed.join(", ")
-            },
-        });
-    }
-    Ok(Model::open(&folder)?)
 }
 
 /// What embeddings and index files are stored under: the model id and the start of its
@@ -85,4 +159,59 @@ pub fn model_key(model: &Model) -> String {
         .map(|f| f.sha256.as_str())
         .unwrap_or_default();
     format!("{}@{}", model.manifest.id, &sha[..sha.len().min(12)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(folder: &Path, id: &str) {
+        std::fs::create_dir_all(folder.join(id)).unwrap();
+        std::fs::write(folder.join(id).join("manifest.json"), "{}").unwrap();
+    }
+
+    #[test]
+    fn installed_models_come_first_and_an_id_means_one_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let (installed, shipped) = (dir.path().join("data/models"), dir.path().join("app/models"));
+        model(&shipped, "motis-demo");
+        model(&shipped, "shared");
+        let folders = ModelFolders::new(installed.clone(), Some(shipped.clone()));
+        assert_eq!(
+            folders.ids(),
+            ["motis-demo", "shared"],
+            "nothing installed yet, and no folder for it"
+        );
+        assert!(!installed.exists(), "looking does not make the folder");
+
+        model(&installed, "vit-b-32-laion2b");
+        model(&installed, "shared");
+        assert_eq!(folders.ids(), ["shared", "vit-b-32-laion2b", "motis-demo"]);
+        assert_eq!(folders.find("shared"), Some(installed.join("shared")));
+        assert_eq!(folders.find("motis-demo"), Some(shipped.join("motis-demo")));
+        assert_eq!(folders.find("nothing"), None);
+
+        let taken = folders.check_free("motis-demo").unwrap_err().to_string();
+        assert!(
+            taken.contains(&*shipped.join("motis-demo").to_string_lossy()),
+            "{taken}"
+        );
+        folders.check_free("vit-b-32-openai").unwrap();
+
+        let unknown = folders.open("nothing").err().unwrap().to_string();
+        assert!(
+            unknown.contains(&*installed.to_string_lossy()) && unknown.contains(&*shipped.to_string_lossy()),
+            "{unknown}"
+        );
+        assert!(unknown.contains("shared, vit-b-32-laion2b, motis-demo"), "{unknown}");
+    }
+
+    #[test]
+    fn one_folder_given_twice_is_searched_once() {
+        let dir = tempfile::tempdir().unwrap();
+        model(dir.path(), "motis-demo");
+        let folders = ModelFolders::new(dir.path().to_owned(), Some(dir.path().join(".")));
+        assert_eq!(folders.folders().count(), 1);
+        assert_eq!(folders.ids(), ["motis-demo"]);
+    }
 }

@@ -202,6 +202,9 @@ fn source_label(source: &Source) -> PathBuf {
     }
 }
 
+/// What a scan found: the report, and the parts of a folder that could not be read.
+type Scanned = (ScanReport, Vec<(PathBuf, String)>);
+
 /// Scan one source and bring the catalog in line with it. `Ok(Err(..))`: the whole
 /// source is unreachable (an unplugged drive, a library motis may no longer read), which
 /// leaves its photos in the catalog untouched; the `Vec` lists the parts of a folder that
@@ -210,7 +213,7 @@ fn scan_source(
     engine: &Engine,
     writer: &Mutex<Catalog>,
     source: &Source,
-) -> Result<Result<(ScanReport, Vec<(PathBuf, String)>), EngineError>, EngineError> {
+) -> Result<Result<Scanned, EngineError>, EngineError> {
     match source {
         Source::Folder(folder) => {
             let (entries, problems) = match scan_folder(folder) {

@@ -326,8 +326,7 @@ mod tests {
         for thread in waiting {
             thread.join().unwrap();
         }
-        let order = order.lock().unwrap().clone();
-        order
+        order.lock().unwrap().clone()
     }
 
     #[test]

@@ -76,8 +76,13 @@ fn an_upright_photo_gives_its_thumbnail_as_it_is() {
 fn a_photo_held_upright_gives_its_thumbnail_turned_upright() {
     // Orientation 6: the sensor's image is to be turned 90° clockwise, so its left half
     // (red) ends up on top.
-    let photo = with_exif(&jpeg(&halves(800, 600)), &exif_block(6, Some(&jpeg(&halves(160, 120))), 0));
-    let upright = image::load_from_memory(&thumbnail_of(&photo).unwrap()).unwrap().into_rgb8();
+    let photo = with_exif(
+        &jpeg(&halves(800, 600)),
+        &exif_block(6, Some(&jpeg(&halves(160, 120))), 0),
+    );
+    let upright = image::load_from_memory(&thumbnail_of(&photo).unwrap())
+        .unwrap()
+        .into_rgb8();
     assert_eq!(upright.dimensions(), (120, 160));
     let (top, bottom) = (upright.get_pixel(60, 20), upright.get_pixel(60, 140));
     assert!(top[0] > 180 && top[2] < 60, "top {top:?}");
@@ -98,7 +103,11 @@ fn photos_without_a_usable_thumbnail_give_none() {
     let photo = jpeg(&halves(800, 600));
     let thumbnail = jpeg(&halves(160, 120));
     assert_eq!(thumbnail_of(&photo), None, "no EXIF at all");
-    assert_eq!(thumbnail_of(&with_exif(&photo, &exif_block(6, None, 0))), None, "EXIF without IFD1");
+    assert_eq!(
+        thumbnail_of(&with_exif(&photo, &exif_block(6, None, 0))),
+        None,
+        "EXIF without IFD1"
+    );
     assert_eq!(
         thumbnail_of(&with_exif(&photo, &exif_block(1, Some(&thumbnail), 10_000))),
         None,

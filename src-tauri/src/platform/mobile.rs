@@ -34,10 +34,11 @@ pub fn bundled_models(app: &AppHandle, _data_dir: &Path) -> Option<PathBuf> {
 }
 
 /// The models the app ships. On Android they are APK assets, which ONNX Runtime cannot
-/// open by path: they are copied to the data folder (at the first start, and after an
-/// update that ships other ones), each file checked against the manifest's sha256, into a
-/// staging folder that takes the place of the old one only when complete, so that a start
-/// cut short never leaves a half-copied model.
+/// open by path: they are copied to the data folder's `shipped-models/` (at the first
+/// start, and after an update that ships other ones), each file checked against the
+/// manifest's sha256, into a staging folder that takes the place of the old one only when
+/// complete, so that a start cut short never leaves a half-copied model. Not `models/`,
+/// which holds the models the person downloaded: an update replaces this folder whole.
 #[cfg(target_os = "android")]
 pub fn bundled_models(app: &AppHandle, data_dir: &Path) -> Option<PathBuf> {
     match copy_bundled_models(app, data_dir) {
@@ -68,7 +69,7 @@ fn copy_bundled_models(app: &AppHandle, data_dir: &Path) -> Result<PathBuf, Stri
             .map_err(|e| format!("{relative}: {e}"))?;
         Ok(bytes)
     };
-    let target = data_dir.join("models");
+    let target = data_dir.join("shipped-models");
     let manifest = read(&format!("{DEMO_MODEL}/manifest.json"))?;
     let installed = target.join(DEMO_MODEL).join("manifest.json");
     if std::fs::read(&installed).is_ok_and(|bytes| bytes == manifest) {
@@ -89,7 +90,7 @@ fn copy_bundled_models(app: &AppHandle, data_dir: &Path) -> Result<PathBuf, Stri
         tokenizer: String,
     }
     let shipped: Shipped = serde_json::from_slice(&manifest).map_err(|e| format!("{DEMO_MODEL}/manifest.json: {e}"))?;
-    let staging = data_dir.join("models.partial");
+    let staging = data_dir.join("shipped-models.partial");
     let _ = std::fs::remove_dir_all(&staging);
     let write = |relative: &str, bytes: &[u8]| -> Result<PathBuf, String> {
         let path = staging.join(relative);

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use motis_embed::{ImageEncoder, Manifest, Runtime, TextEncoder};
-use motis_engine::{find_models_dir, open_model};
 use motis_media::{Preprocessor, decode_upright};
 use serde::Serialize;
 
@@ -87,7 +86,7 @@ struct Measured {
 }
 
 fn measure(runtime: &Runtime, global: &Global, id: &str, photos: &[std::path::PathBuf]) -> Result<Measured> {
-    let model = open_model(&find_models_dir(global.models_dir.as_deref())?, id)?;
+    let model = crate::model_folders(global, false)?.open(id)?;
     model.verify()?;
     eprintln!("measuring {id}");
     reset_peak_rss();

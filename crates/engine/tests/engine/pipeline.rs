@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use motis_engine::{
-    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexEvent, IndexOptions, IndexSummary, Origin,
-    Phase, PreviewState, SearchMode, SearchResults, Source,
+    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexEvent, IndexOptions, IndexSummary,
+    ModelFolders, Origin, Phase, PreviewState, SearchMode, SearchResults, Source,
 };
 
 pub fn repo() -> PathBuf {
@@ -37,7 +37,7 @@ pub fn open(data: &Path) -> Arc<Engine> {
     Arc::new(
         Engine::open(&EngineConfig {
             data_dir: data.to_owned(),
-            models_dir: repo().join("models"),
+            models: ModelFolders::new(repo().join("models"), None),
             model: "motis-demo".into(),
             threads: 1,
         })
@@ -590,7 +590,11 @@ fn the_screen_gets_a_photos_embedded_thumbnail_upright_until_its_preview_is_made
     let photos = dir.path().join("photos");
     std::fs::create_dir_all(&photos).unwrap();
     for name in ["with-thumbnail.jpg", "without-thumbnail.jpg"] {
-        std::fs::copy(repo().join("tests/fixtures/exif-thumbnail").join(name), photos.join(name)).unwrap();
+        std::fs::copy(
+            repo().join("tests/fixtures/exif-thumbnail").join(name),
+            photos.join(name),
+        )
+        .unwrap();
     }
     let engine = open(&dir.path().join("data"));
     // Stopped as the scan ends: the photos are in the gallery, their previews not made.
@@ -613,7 +617,10 @@ fn the_screen_gets_a_photos_embedded_thumbnail_upright_until_its_preview_is_made
     let without = engine.photo_id_by_path(&photos.join("without-thumbnail.jpg")).unwrap();
     assert_eq!(engine.photo(with).unwrap().preview, PreviewState::Pending);
 
-    let thumbnail = engine.embedded_thumbnail(with).unwrap().expect("the camera's thumbnail");
+    let thumbnail = engine
+        .embedded_thumbnail(with)
+        .unwrap()
+        .expect("the camera's thumbnail");
     // The fixture's 640×480 scene is stored turned for orientation 6, thumbnail and all:
     // upright, the thumbnail is 160×120 again.
     assert_eq!(
