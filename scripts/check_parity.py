@@ -219,7 +219,7 @@ def motis_index(models_dir: Path, model_id: str, photos: Path, data: Path) -> di
     )
     with sqlite3.connect(data / "catalog.sqlite") as catalog:
         rows = catalog.execute(
-            "SELECT photos.path, embeddings.vector FROM embeddings JOIN photos ON photos.id = embeddings.photo_id "
+            "SELECT photos.locator, embeddings.vector FROM embeddings JOIN photos ON photos.id = embeddings.photo_id "
             "WHERE embeddings.model LIKE ?", (f"{model_id}@%",),
         ).fetchall()
     return {Path(bytes(path).decode()).name: np.frombuffer(vector, dtype="<f4") for path, vector in rows}

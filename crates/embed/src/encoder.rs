@@ -162,7 +162,10 @@ impl Tower {
         output: &str,
         threads: usize,
     ) -> Result<Tower, EmbedError> {
-        let session = open_session(runtime, &path, threads)?;
+        let session = match &runtime.optimized {
+            Some(folder) => crate::optimized::open_session(runtime, folder, model, &path, threads)?,
+            None => open_session(runtime, &path, threads)?,
+        };
         let dim = model.manifest.embedding_dim;
         let kind = check_interface(&session, &path, input, types, fixed, output, dim)?;
         Ok(Tower {

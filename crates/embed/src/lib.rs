@@ -7,16 +7,19 @@
 mod encoder;
 mod import;
 mod manifest;
+mod optimized;
 mod runtime;
 mod tokenizer;
+mod verified;
 
 use std::path::PathBuf;
 
 pub use encoder::{ImageEncoder, TextEncoder};
 pub use import::{Provenance, import_folder, install_staged, install_target};
-pub use manifest::{ImageTower, Manifest, Model, ModelFile, ModelSource, TextTower, sha256_file};
+pub use manifest::{ImageTower, Manifest, Model, ModelFile, ModelSource, TextTower, Tower, sha256_file};
 pub use runtime::Runtime;
 pub use tokenizer::ClipTokenizer;
+pub use verified::VerifiedFiles;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {

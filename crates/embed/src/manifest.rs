@@ -6,7 +6,7 @@ use motis_media::{InputSpec, ResizeMode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::EmbedError;
+use crate::{EmbedError, VerifiedFiles};
 
 pub(crate) const FORMAT: u32 = 1;
 
@@ -69,6 +69,13 @@ pub struct ModelFile {
     pub path: String,
     pub sha256: String,
     pub bytes: u64,
+}
+
+/// One of a model's two encoders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tower {
+    Image,
+    Text,
 }
 
 /// A model folder with a manifest that has been read and checked for consistency
@@ -144,18 +151,33 @@ impl Model {
         })
     }
 
-    /// Check every file against the size and sha256 in the manifest.
+    /// Check every file against the sha256 in the manifest, hashing each one.
     pub fn verify(&self) -> Result<(), EmbedError> {
-        for file in &self.manifest.files {
+        self.verify_files(self.manifest.files.iter(), &mut VerifiedFiles::none())
+    }
+
+    /// Check the files `tower` runs from (its own file and any file neither tower is),
+    /// skipping those `record` remembers unchanged since they were hashed, and remember
+    /// the ones hashed now.
+    pub fn verify_tower(&self, tower: Tower, record: &mut VerifiedFiles) -> Result<(), EmbedError> {
+        let other = match tower {
+            Tower::Image => &self.manifest.text.file,
+            Tower::Text => &self.manifest.image.file,
+        };
+        self.verify_files(self.manifest.files.iter().filter(|file| &file.path != other), record)
+    }
+
+    fn verify_files<'a>(
+        &self,
+        files: impl Iterator<Item = &'a ModelFile>,
+        record: &mut VerifiedFiles,
+    ) -> Result<(), EmbedError> {
+        for file in files {
             let path = self.folder.join(&file.path);
-            let actual: String = sha256_file(&path)
-                .map_err(|source| EmbedError::Read {
-                    path: path.clone(),
-                    source,
-                })?
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let actual = record.sha256(&path).map_err(|source| EmbedError::Read {
+                path: path.clone(),
+                source,
+            })?;
             if actual != file.sha256 {
                 return Err(EmbedError::Checksum {
                     path,

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use motis_embed::{EmbedError, ImageEncoder, Model, Runtime, TextEncoder};
+use motis_embed::{EmbedError, ImageEncoder, Model, Runtime, TextEncoder, Tower, VerifiedFiles};
 use motis_media::{Preprocessor, decode_upright, decode_upright_reduced};
 
 fn repo() -> PathBuf {
@@ -55,11 +55,7 @@ fn shipped_files_match_their_checksums() {
 #[test]
 fn a_changed_file_is_named_in_the_checksum_error() {
     let dir = tempfile::tempdir().unwrap();
-    let source = repo().join("models/motis-demo");
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
+    copied_demo(dir.path());
     let mut bytes = std::fs::read(dir.path().join("image.onnx")).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
@@ -67,6 +63,92 @@ fn a_changed_file_is_named_in_the_checksum_error() {
     let error = Model::open(dir.path()).unwrap().verify().unwrap_err();
     assert!(matches!(error, EmbedError::Checksum { .. }), "{error:?}");
     assert!(error.to_string().contains("image.onnx"), "{error}");
+}
+
+/// The demo model's files in a folder of their own.
+fn copied_demo(dir: &Path) -> Model {
+    std::fs::create_dir_all(dir).unwrap();
+    for entry in std::fs::read_dir(repo().join("models/motis-demo")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    Model::open(dir).unwrap()
+}
+
+#[test]
+fn a_start_checks_only_its_towers_files_and_only_those_changed_since_they_were_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = copied_demo(&dir.path().join("model"));
+    let record_path = dir.path().join("verified.json");
+    let remembered = || -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_slice(&std::fs::read(&record_path).unwrap()).unwrap()
+    };
+    let text = model.text_path().canonicalize().unwrap();
+
+    let mut record = VerifiedFiles::load(&record_path);
+    model.verify_tower(Tower::Text, &mut record).unwrap();
+    record.save().unwrap();
+    let files: Vec<String> = remembered().keys().cloned().collect();
+    assert_eq!(
+        files,
+        [text.to_string_lossy()],
+        "a text-only start hashes the text tower alone"
+    );
+
+    // The record is trusted while the file looks unchanged: a wrong sha256 planted in it
+    // is what the next start sees, so nothing was hashed.
+    let mut planted = remembered();
+    planted[&*text.to_string_lossy()]["sha256"] = "00".repeat(32).into();
+    std::fs::write(&record_path, serde_json::to_vec(&planted).unwrap()).unwrap();
+    let error = model
+        .verify_tower(Tower::Text, &mut VerifiedFiles::load(&record_path))
+        .unwrap_err();
+    assert!(matches!(error, EmbedError::Checksum { .. }), "{error:?}");
+    model.verify().unwrap();
+
+    // A file rewritten since is hashed again: with the same bytes it passes and is
+    // remembered anew; damaged, it fails and names itself.
+    let bytes = std::fs::read(&text).unwrap();
+    std::fs::write(&text, &bytes).unwrap();
+    let mut record = VerifiedFiles::load(&record_path);
+    model.verify_tower(Tower::Text, &mut record).unwrap();
+    record.save().unwrap();
+    assert_eq!(
+        remembered()[&*text.to_string_lossy()]["sha256"],
+        model
+            .manifest
+            .files
+            .iter()
+            .find(|f| f.path == "text.onnx")
+            .unwrap()
+            .sha256
+    );
+    let mut damaged = bytes.clone();
+    damaged[100] ^= 1;
+    std::fs::write(&text, &damaged).unwrap();
+    let error = model
+        .verify_tower(Tower::Text, &mut VerifiedFiles::load(&record_path))
+        .unwrap_err();
+    assert!(error.to_string().contains("text.onnx"), "{error}");
+
+    // The image tower's start does not need the text tower.
+    let mut record = VerifiedFiles::load(&record_path);
+    model.verify_tower(Tower::Image, &mut record).unwrap();
+    record.save().unwrap();
+    assert!(remembered().contains_key(&*model.image_path().canonicalize().unwrap().to_string_lossy()));
+}
+
+#[test]
+fn an_unreadable_record_is_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = copied_demo(&dir.path().join("model"));
+    let record_path = dir.path().join("verified.json");
+    std::fs::write(&record_path, b"{ half a rec").unwrap();
+    let mut record = VerifiedFiles::load(&record_path);
+    model.verify_tower(Tower::Image, &mut record).unwrap();
+    record.save().unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&record_path).unwrap()).unwrap();
+    assert_eq!(saved.as_object().unwrap().len(), 1, "{saved}");
 }
 
 #[test]

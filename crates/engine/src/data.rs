@@ -46,6 +46,16 @@ impl DataDir {
         self.root.join("catalog.sqlite")
     }
 
+    /// Which model files were hashed, and what they looked like then.
+    pub fn verified_files_path(&self) -> PathBuf {
+        self.root.join("verified-models.json")
+    }
+
+    /// ONNX Runtime's optimised copies of the towers this data folder's engine ran.
+    pub fn optimized_models_path(&self) -> PathBuf {
+        self.root.join("optimized-models")
+    }
+
     /// Held by the one process that writes the catalog and the indexes.
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("indexing.lock")

@@ -1,10 +1,10 @@
 //! [`Engine`]: one data folder and one model, shared by every front end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
-use motis_embed::{Model, Runtime, TextEncoder};
+use motis_embed::{Model, Runtime, TextEncoder, Tower, VerifiedFiles};
 use motis_media::{
     Decoded, PREVIEW_LONG_SIDE, decode_bytes_upright_reduced, decode_upright_reduced, embedded_thumbnail, write_preview,
 };
@@ -86,7 +86,9 @@ pub struct Engine {
     catalog: Mutex<Catalog>,
     pub(crate) index: RwLock<LiveIndex>,
     text: Mutex<Option<TextEncoder>>,
-    ready: OnceLock<Runtime>,
+    runtime: OnceLock<Runtime>,
+    /// The towers whose files were checked against the manifest in this process.
+    checked: Mutex<HashSet<Tower>>,
     libraries: RwLock<HashMap<String, Arc<dyn PhotoLibrary>>>,
     pub(crate) previews: PreviewDesk,
 }
@@ -114,7 +116,8 @@ impl Engine {
             catalog: Mutex::new(catalog),
             index: RwLock::new(index),
             text: Mutex::new(None),
-            ready: OnceLock::new(),
+            runtime: OnceLock::new(),
+            checked: Mutex::new(HashSet::new()),
             libraries: RwLock::new(HashMap::new()),
             previews: PreviewDesk::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         })
@@ -197,16 +200,36 @@ impl Engine {
         self.data.root()
     }
 
-    /// Load ONNX Runtime and check the model's files against their sha256 (once per
-    /// process). Front ends may call this early, in the background; searching and
-    /// indexing call it themselves.
+    /// Load ONNX Runtime and check both towers' files (see [`Engine::prepare`]). Front
+    /// ends may call this early, in the background; searching and indexing prepare the
+    /// tower they need themselves.
     pub fn prepare_model(&self) -> Result<Runtime, EngineError> {
-        if let Some(runtime) = self.ready.get() {
-            return Ok(runtime.clone());
+        self.prepare(Tower::Image)?;
+        self.prepare(Tower::Text)
+    }
+
+    /// Load ONNX Runtime (once per process, with encoders that load the towers from
+    /// optimised copies in the data folder: [`Runtime::with_optimized_copies`]) and check the files `tower` runs from
+    /// against the model's sha256s (once per process, and only the files that changed
+    /// since a start that hashed them: the data folder remembers, see
+    /// [`motis_embed::VerifiedFiles`]).
+    pub fn prepare(&self, tower: Tower) -> Result<Runtime, EngineError> {
+        let runtime = match self.runtime.get() {
+            Some(runtime) => runtime.clone(),
+            None => {
+                let runtime = Runtime::load()?.with_optimized_copies(self.data.optimized_models_path());
+                self.runtime.get_or_init(|| runtime).clone()
+            }
+        };
+        let mut checked = lock(&self.checked);
+        if !checked.contains(&tower) {
+            let mut record = VerifiedFiles::load(&self.data.verified_files_path());
+            self.model.verify_tower(tower, &mut record)?;
+            // A record that cannot be written costs the next start a hash, nothing more.
+            let _ = record.save();
+            checked.insert(tower);
         }
-        let runtime = Runtime::load()?;
-        self.model.verify()?;
-        Ok(self.ready.get_or_init(|| runtime).clone())
+        Ok(runtime)
     }
 
     /// Search the encoded photos for a text, or recognise a request for the gallery.
@@ -223,7 +246,7 @@ impl Engine {
     pub fn encode_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EngineError> {
         let mut encoder = lock(&self.text);
         if encoder.is_none() {
-            let runtime = self.prepare_model()?;
+            let runtime = self.prepare(Tower::Text)?;
             *encoder = Some(TextEncoder::new(&runtime, &self.model, self.threads)?);
         }
         Ok(encoder.as_mut().expect("set above").encode(texts)?)

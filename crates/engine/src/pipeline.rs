@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use motis_embed::ImageEncoder;
+use motis_embed::{ImageEncoder, Tower};
 use motis_media::Preprocessor;
 use tokio::sync::mpsc;
 
@@ -430,7 +430,7 @@ async fn encode(
     }
     let runtime = {
         let engine = Arc::clone(engine);
-        blocking(move || engine.prepare_model()).await?
+        blocking(move || engine.prepare(Tower::Image)).await?
     };
     // A fatal error in one stage (the model cannot run) stops the others.
     let stop = cancel.child_token();

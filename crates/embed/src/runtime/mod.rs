@@ -4,6 +4,7 @@
 //! `ios.rs` (linked into the app). Each says, when the runtime is missing, how to fix it
 //! there.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use ort::environment::Environment;
@@ -23,6 +24,9 @@ pub use platform::{FIX, LoadError};
 #[derive(Clone)]
 pub struct Runtime {
     pub(crate) environment: Environment,
+    /// Where encoders keep optimised copies of the towers they open (see
+    /// [`Runtime::with_optimized_copies`]); none: each opens its tower's own file.
+    pub(crate) optimized: Option<PathBuf>,
 }
 
 /// ONNX Runtime allows one environment per process: every `load` after the first
@@ -40,6 +44,18 @@ impl Runtime {
             .with_name("motis")
             .build()
             .map_err(|source| EmbedError::RuntimeStart { source })?;
-        Ok(loaded.insert(Runtime { environment }).clone())
+        let runtime = Runtime {
+            environment,
+            optimized: None,
+        };
+        Ok(loaded.insert(runtime).clone())
+    }
+
+    /// This runtime, with encoders that keep ONNX Runtime's optimised copy of each tower
+    /// in `folder` and load that (much faster for large towers, at the cost of the
+    /// copy's disk space): see the `optimized` module.
+    pub fn with_optimized_copies(mut self, folder: PathBuf) -> Runtime {
+        self.optimized = Some(folder);
+        self
     }
 }

@@ -637,3 +637,24 @@ fn the_screen_gets_a_photos_embedded_thumbnail_upright_until_its_preview_is_made
         "the preview is what the screen shows now"
     );
 }
+
+#[test]
+fn a_search_checks_only_the_text_tower_and_the_data_folder_remembers_what_was_hashed() {
+    let data = tempfile::tempdir().unwrap();
+    let remembered = || -> Vec<String> {
+        let record: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&std::fs::read(data.path().join("verified-models.json")).unwrap()).unwrap();
+        record
+            .keys()
+            .map(|path| path.rsplit('/').next().unwrap().to_owned())
+            .collect()
+    };
+    let engine = open(data.path());
+    engine.search("a red circle", 5, SearchMode::Auto).unwrap();
+    assert_eq!(remembered(), ["text.onnx"]);
+
+    let photos = tempfile::tempdir().unwrap();
+    copy_gallery(photos.path());
+    index(&engine, &[photos.path()]);
+    assert_eq!(remembered(), ["image.onnx", "text.onnx"]);
+}
