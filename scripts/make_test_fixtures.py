@@ -14,11 +14,18 @@ tests/fixtures/bad/       files named like photos that are not decodable ones: e
 tests/fixtures/exif-thumbnail/
                          a photo held upright (EXIF orientation 6) carrying the EXIF
                          thumbnail a phone camera embeds, and the same photo without one
+tests/fixtures/heif/      a photo as HEIC (photo.heic), as AVIF (photo.avif), and as HEIC
+                         stored sideways with the rotation in its irot box as phones
+                         write it (rotated.heic, from a JPEG held upright by EXIF
+                         orientation 6: heif-enc turns that into irot and keeps the EXIF),
+                         beside the pixels they were encoded from (upright.png). Written
+                         by Debian's heif-enc (libheif-examples, libheif-plugin-x265,
+                         libheif-plugin-aomenc); x265 and aom need not repeat their bytes
 tests/fixtures/reference.json
                          per photo: upright size, and the demo model's embedding (squash)
                          computed with onnxruntime from the reference tensor
 
-Deterministic: the same script and packages write the same bytes.
+Deterministic, but for the HEIF files: the same script and packages write the same bytes.
 """
 
 from __future__ import annotations
@@ -87,6 +94,31 @@ def write_exif_thumbnail_photos(folder: Path) -> None:
     exif[EXIF_ORIENTATION] = 6
     stored.save(folder / "without-thumbnail.jpg", quality=90, exif=exif.tobytes())
 
+def write_heif_photos(folder: Path) -> None:
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("heif-enc") is None:
+        raise SystemExit("heif-enc not found: apt-get install -t bookworm-backports libheif-examples "
+                         "libheif-plugin-x265 libheif-plugin-aomenc")
+    folder.mkdir(parents=True, exist_ok=True)
+    # Shapes over red growing to the right and green growing downwards: any turn or
+    # mirror changes most pixels a lot.
+    scene = np.asarray(_scene_image("heif", 160, 120)).astype(np.float32)
+    ys, xs = np.mgrid[0:120, 0:160]
+    ramps = np.stack([xs / 159 * 255, ys / 119 * 255, np.full_like(xs, 128.0)], axis=-1)
+    upright = Image.fromarray((0.5 * scene + 0.5 * ramps).round().astype(np.uint8), "RGB")
+    upright.save(folder / "upright.png")
+    with tempfile.TemporaryDirectory() as scratch:
+        sideways = Path(scratch) / "sideways.jpg"
+        _with_orientation(upright, sideways, 6)
+        for source, out, flags in [("upright.png", "photo.heic", []), (sideways, "rotated.heic", []),
+                                   ("upright.png", "photo.avif", ["-A"])]:
+            subprocess.run(["heif-enc", "-q", "90", *flags, "-o", str(folder / out), str(folder / source)], check=True,
+                           capture_output=True)
+
+
 def write_bad_inputs(folder: Path) -> None:
     import struct
     import zlib
@@ -127,6 +159,7 @@ def main() -> None:
     write_images(images)
     write_bad_inputs(FIXTURES / "bad")
     write_exif_thumbnail_photos(FIXTURES / "exif-thumbnail")
+    write_heif_photos(FIXTURES / "heif")
     reference.mkdir(parents=True, exist_ok=True)
     model = OnnxModel(MODELS / "motis-demo")
     config = model.manifest["image"]

@@ -751,3 +751,34 @@ fn downloads_go_into_the_data_folder_and_are_used_beside_the_shipped_models() {
     assert!(stderr(&taken).contains("installed already"), "{}", stderr(&taken));
     assert!(!data.path().join("models/.motis-demo.downloading").exists());
 }
+
+#[cfg(feature = "heif")]
+#[test]
+fn heic_and_avif_photos_are_indexed_upright_beside_jpegs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
+    gallery(&photos, 0);
+    for name in ["photo.heic", "rotated.heic", "photo.avif"] {
+        std::fs::copy(repo().join("tests/fixtures/heif").join(name), photos.join(name)).unwrap();
+    }
+    let output = motis_in(&data, &["index", photos.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("encoding 13/13"), "{}", stderr(&output));
+    assert!(stdout(&motis_in(&data, &["failed"])).trim().is_empty());
+
+    // Previews are made upright: the one stored sideways too (the demo model cannot
+    // tell a turned photo of shapes from an upright one, so its embedding would not).
+    let found = json(&motis_in(&data, &["search", "a red circle", "-k", "13", "--json"]));
+    for row in found.as_array().unwrap() {
+        let path = row["path"].as_str().unwrap();
+        if path.ends_with(".heic") || path.ends_with(".avif") {
+            let id = row["id"].as_u64().unwrap();
+            let preview = data
+                .join("previews")
+                .join((id / 1000).to_string())
+                .join(format!("{id}.jpg"));
+            let size = image::image_dimensions(&preview).unwrap();
+            assert_eq!(size, (160, 120), "{path}: as large as the photo, upright");
+        }
+    }
+}

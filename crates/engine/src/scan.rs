@@ -8,7 +8,9 @@ use std::time::UNIX_EPOCH;
 use crate::EngineError;
 
 /// File name extensions motis reads (compared without regard to case).
-pub const PHOTO_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"];
+pub const PHOTO_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "heic", "heif", "hif", "avif",
+];
 
 /// One photo file found by a scan.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,9 +1,10 @@
 //! Photo files in, pixels out: decoding a photo to upright RGB (EXIF orientation applied,
-//! any colour mode converted), and turning upright RGB into the model input tensor a
+//! any colour mode converted; HEIC through libheif with the `heif` feature), and turning upright RGB into the model input tensor a
 //! model manifest describes.
 //!
 //! Pure functions over files and buffers: no threads, no catalog, no models.
 
+mod heif;
 mod resample;
 mod thumbnail;
 
@@ -25,6 +26,8 @@ pub enum MediaError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: cannot decode: {source}")]
     Decode { path: PathBuf, source: image::ImageError },
+    #[error("{path}: cannot decode: {reason}")]
+    Heif { path: PathBuf, reason: String },
     #[error("{path}: the file is truncated: its image data ends early")]
     Truncated { path: PathBuf },
     #[error("{path}: {width}×{height} pixels is more than motis decodes ({MAX_PIXELS} at most)")]
@@ -94,6 +97,9 @@ pub fn decode_upright_reduced(path: &Path, min_short_side: u32) -> Result<Decode
 /// [`decode_upright_reduced`] for a photo already in memory (one a phone's photo library
 /// handed over); `path` only names it in errors.
 pub fn decode_bytes_upright_reduced(path: &Path, bytes: &[u8], min_short_side: u32) -> Result<Decoded, MediaError> {
+    if heif::is_heif(bytes) {
+        return heif::decode(path, bytes);
+    }
     if image::guess_format(bytes).ok() == Some(ImageFormat::Jpeg)
         && jpeg_is_complete(bytes)
         && let Some((image, size)) = decode_jpeg_scaled(bytes, min_short_side)
