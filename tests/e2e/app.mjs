@@ -66,6 +66,8 @@ async function main() {
   cpSync(join(root, 'tests/fixtures/gallery'), gallery, { recursive: true });
   const captions = JSON.parse(readFileSync(join(gallery, 'captions.json'), 'utf8'));
   rmSync(join(gallery, 'captions.json'));
+  // A phone's HEIC, stored sideways with its rotation in the file: shown upright, as JPEG.
+  cpSync(join(root, 'tests/fixtures/heif/rotated.heic'), join(gallery, 'phone.heic'));
 
   let display = process.env.DISPLAY;
   if (!display) {
@@ -109,11 +111,23 @@ async function searchAndSecurity(work, gallery, captions) {
   const { s, find, attribute, run, screenshot, close } = await open(['--data-dir', join(work, 'data'), '--add-folder', gallery]);
   try {
     // Indexing finished: every photo is encoded, and the progress bar has gone.
-    await until('the gallery', async () => (await find('[data-testid="gallery-item"]')).length === 10, 60);
+    await until('the gallery', async () => (await find('[data-testid="gallery-item"]')).length === 11, 60);
     await until('indexing to finish', async () => {
       const status = await run('window.__TAURI_INTERNALS__.invoke("app_status").then(arguments[0])');
-      return status.encoded === 10 && !status.indexing;
+      return status.encoded === 11 && !status.indexing;
     }, 120);
+    const heic = await run(`
+      const done = arguments[0];
+      const ids = [...document.querySelectorAll('[data-testid="gallery-item"]')].map((e) => Number(e.dataset.photoId));
+      Promise.all(ids.map((id) => window.__TAURI_INTERNALS__.invoke('photo_details', { id }))).then((all) => {
+        const photo = all.find((d) => d.name === 'phone.heic');
+        const img = new Image();
+        img.onload = () => done({ width: img.naturalWidth, height: img.naturalHeight });
+        img.onerror = () => done({ error: 'did not load' });
+        img.src = 'photo://localhost/full-' + photo.id;
+      }, (error) => done({ error: String(error) }));
+    `);
+    if (heic.width !== 160 || heic.height !== 120) throw new Error(`the HEIC photo is not shown upright at 160 × 120: ${JSON.stringify(heic)}`);
 
     const [name, caption] = Object.entries(captions)[3];
     const [input] = await find('[data-testid="search-input"]');
@@ -135,7 +149,7 @@ async function searchAndSecurity(work, gallery, captions) {
 
     await webdriver('POST', `${s}/element/${input}/clear`, {});
     await webdriver('POST', `${s}/element/${input}/value`, { text: 'reset\uE007' });
-    await until('the gallery again', async () => (await find('[data-testid="gallery-item"]')).length === 10, 10);
+    await until('the gallery again', async () => (await find('[data-testid="gallery-item"]')).length === 11, 10);
     if ((await find('[data-testid="result"]')).length !== 0) throw new Error('results still shown after reset');
 
     // The page reaches photos by id only: no file reads, no photo by path.
@@ -162,7 +176,7 @@ async function searchAndSecurity(work, gallery, captions) {
       );
     `, [join(gallery, name), firstId]);
     if (probes.some((status) => status !== 'rejected')) throw new Error(`the page read something it must not: ${probes}`);
-    console.log(`e2e: "${caption}" → ${name} first; viewer, Escape, reset and the security probes passed`);
+    console.log(`e2e: "${caption}" → ${name} first; viewer, Escape, reset, a HEIC shown upright and the security probes passed`);
   } finally {
     await close();
   }
