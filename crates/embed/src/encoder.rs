@@ -162,9 +162,12 @@ impl Tower {
         output: &str,
         threads: usize,
     ) -> Result<Tower, EmbedError> {
+        let large = |min_bytes: u64| std::fs::metadata(&path).is_ok_and(|m| m.len() >= min_bytes);
         let session = match &runtime.optimized {
-            Some(folder) => crate::optimized::open_session(runtime, folder, model, &path, threads)?,
-            None => open_session(runtime, &path, threads)?,
+            Some((folder, min_bytes)) if large(*min_bytes) => {
+                crate::optimized::open_session(runtime, folder, model, &path, threads)?
+            }
+            _ => open_session(runtime, &path, threads)?,
         };
         let dim = model.manifest.embedding_dim;
         let kind = check_interface(&session, &path, input, types, fixed, output, dim)?;

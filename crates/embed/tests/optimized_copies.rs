@@ -49,7 +49,7 @@ fn copies_are_made_once_give_the_same_embeddings_and_are_remade_when_damaged() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("optimized");
     let plain = Runtime::load().unwrap();
-    let optimized = Runtime::load().unwrap().with_optimized_copies(folder.clone());
+    let optimized = Runtime::load().unwrap().with_optimized_copies(folder.clone(), 0);
 
     let (image, text) = embeddings(&plain, &model);
     let (image_from_copy, text_from_copy) = embeddings(&optimized, &model);
@@ -107,9 +107,19 @@ fn a_folder_that_cannot_hold_copies_leaves_the_towers_running_from_their_files()
     // A file where the folder should be: nothing can be made in it.
     let folder = dir.path().join("optimized");
     std::fs::write(&folder, b"not a folder").unwrap();
-    let optimized = Runtime::load().unwrap().with_optimized_copies(folder.clone());
+    let optimized = Runtime::load().unwrap().with_optimized_copies(folder.clone(), 0);
     let (_, text) = embeddings(&Runtime::load().unwrap(), &model);
     let (_, text_without_copy) = embeddings(&optimized, &model);
     assert_eq!(text, text_without_copy);
     assert!(folder.is_file());
+}
+
+#[test]
+fn towers_smaller_than_asked_get_no_copy() {
+    let model = demo();
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("optimized");
+    let optimized = Runtime::load().unwrap().with_optimized_copies(folder.clone(), 64 << 20);
+    embeddings(&optimized, &model);
+    assert!(!folder.exists());
 }

@@ -78,6 +78,10 @@ pub struct Status {
     pub index_bytes: u64,
 }
 
+/// Towers smaller than this load in a few milliseconds from their own file (the demo
+/// model's are 3-4 MB): no optimised copy for them.
+const OPTIMIZED_COPY_MIN_BYTES: u64 = 32 << 20;
+
 pub struct Engine {
     pub(crate) data: DataDir,
     pub(crate) model: Model,
@@ -208,16 +212,17 @@ impl Engine {
         self.prepare(Tower::Text)
     }
 
-    /// Load ONNX Runtime (once per process, with encoders that load the towers from
-    /// optimised copies in the data folder: [`Runtime::with_optimized_copies`]) and check the files `tower` runs from
-    /// against the model's sha256s (once per process, and only the files that changed
-    /// since a start that hashed them: the data folder remembers, see
-    /// [`motis_embed::VerifiedFiles`]).
+    /// Load ONNX Runtime (once per process, with encoders that load large towers from
+    /// optimised copies in the data folder: [`Runtime::with_optimized_copies`]) and
+    /// check the files `tower` runs from against the model's sha256s (once per process,
+    /// and only the files that changed since a start that hashed them: the data folder
+    /// remembers, see [`motis_embed::VerifiedFiles`]).
     pub fn prepare(&self, tower: Tower) -> Result<Runtime, EngineError> {
         let runtime = match self.runtime.get() {
             Some(runtime) => runtime.clone(),
             None => {
-                let runtime = Runtime::load()?.with_optimized_copies(self.data.optimized_models_path());
+                let runtime =
+                    Runtime::load()?.with_optimized_copies(self.data.optimized_models_path(), OPTIMIZED_COPY_MIN_BYTES);
                 self.runtime.get_or_init(|| runtime).clone()
             }
         };

@@ -24,9 +24,10 @@ pub use platform::{FIX, LoadError};
 #[derive(Clone)]
 pub struct Runtime {
     pub(crate) environment: Environment,
-    /// Where encoders keep optimised copies of the towers they open (see
-    /// [`Runtime::with_optimized_copies`]); none: each opens its tower's own file.
-    pub(crate) optimized: Option<PathBuf>,
+    /// Where encoders keep optimised copies of the towers they open, and the smallest
+    /// tower worth one (see [`Runtime::with_optimized_copies`]); none: each opens its
+    /// tower's own file.
+    pub(crate) optimized: Option<(PathBuf, u64)>,
 }
 
 /// ONNX Runtime allows one environment per process: every `load` after the first
@@ -52,10 +53,11 @@ impl Runtime {
     }
 
     /// This runtime, with encoders that keep ONNX Runtime's optimised copy of each tower
-    /// in `folder` and load that (much faster for large towers, at the cost of the
-    /// copy's disk space): see the `optimized` module.
-    pub fn with_optimized_copies(mut self, folder: PathBuf) -> Runtime {
-        self.optimized = Some(folder);
+    /// of at least `min_bytes` in `folder` and load that (much faster for large towers,
+    /// at the cost of the copy's disk space; a small one loads fast from its own file):
+    /// see the `optimized` module.
+    pub fn with_optimized_copies(mut self, folder: PathBuf, min_bytes: u64) -> Runtime {
+        self.optimized = Some((folder, min_bytes));
         self
     }
 }
