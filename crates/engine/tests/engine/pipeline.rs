@@ -658,3 +658,92 @@ fn a_search_checks_only_the_text_tower_and_the_data_folder_remembers_what_was_ha
     index(&engine, &[photos.path()]);
     assert_eq!(remembered(), ["image.onnx", "text.onnx"]);
 }
+
+/// What switching models in the app rests on: a second engine on the same data folder,
+/// with another model, encodes the gallery for that model while the first one answers,
+/// and makes no preview again.
+#[test]
+fn a_second_model_encodes_the_gallery_while_the_first_answers_and_no_preview_is_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
+    copy_gallery(&photos);
+    let installed = dir.path().join("models");
+    std::fs::create_dir_all(installed.join("clip-tiny")).unwrap();
+    for entry in std::fs::read_dir(repo().join("tests/fixtures/clip-tiny")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), installed.join("clip-tiny").join(entry.file_name())).unwrap();
+    }
+    std::os::unix::fs::symlink(
+        repo().join("models/tokenizers").canonicalize().unwrap(),
+        installed.join("tokenizers"),
+    )
+    .unwrap();
+    let open_with = |model: &str| {
+        Arc::new(
+            Engine::open(&EngineConfig {
+                data_dir: data.clone(),
+                models: ModelFolders::new(installed.clone(), Some(repo().join("models"))),
+                model: model.into(),
+                threads: 1,
+            })
+            .unwrap(),
+        )
+    };
+    let current = open_with("motis-demo");
+    let (first, _) = index(&current, &[&photos]);
+    assert_eq!((first.previews, first.encoded), (10, 10));
+    let preview_times = || -> Vec<std::time::SystemTime> {
+        (1..=10)
+            .map(|id| {
+                std::fs::metadata(data.join("previews/0").join(format!("{id}.jpg")))
+                    .unwrap()
+                    .modified()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let previews_before = preview_times();
+    let answer_before = top(&current, "a red star", 3);
+
+    let next = open_with("clip-tiny");
+    let searcher = Arc::clone(&current);
+    let during = Arc::new(Mutex::new(None));
+    let record = Arc::clone(&during);
+    let (switched, _) = index_with(
+        &next,
+        &[&photos],
+        small_batches(),
+        CancellationToken::new(),
+        move |event| {
+            if let IndexEvent::Progress {
+                phase: Phase::Encoding,
+                done,
+                ..
+            } = event
+                && *done < 10
+                && record.lock().unwrap().is_none()
+            {
+                *record.lock().unwrap() = Some(top(&searcher, "a red star", 3));
+            }
+        },
+    );
+    let switched = switched.unwrap();
+    assert_eq!((switched.previews, switched.encoded, switched.searchable), (0, 10, 10));
+    assert_eq!(
+        preview_times(),
+        previews_before,
+        "previews are the model's to share, not made again"
+    );
+    assert_eq!(
+        during
+            .lock()
+            .unwrap()
+            .take()
+            .expect("a search during the second model's encoding"),
+        answer_before,
+        "the current model answers as before while the next one encodes"
+    );
+    assert_eq!(top(&current, "a red star", 3), answer_before);
+    assert_eq!(next.status().unwrap().searchable, 10);
+    assert_ne!(current.model_key(), next.model_key());
+}
