@@ -3,6 +3,7 @@
 //! `tokenizer.json`): the files are copied and a manifest is written from their
 //! configuration, without re-exporting anything.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -131,8 +132,14 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), EmbedError> {
     Ok(())
 }
 
-/// Every file below `root` with its size and sha256, paths relative to `root`, sorted.
-fn list_files(root: &Path, below: &Path, files: &mut Vec<ModelFile>) -> Result<(), EmbedError> {
+/// Every file below `root` with its size and sha256, paths relative to `root`, sorted;
+/// the sha256s in `checked` (by relative path) are taken as they are, not hashed again.
+fn list_files(
+    root: &Path,
+    below: &Path,
+    checked: &BTreeMap<String, String>,
+    files: &mut Vec<ModelFile>,
+) -> Result<(), EmbedError> {
     let read = |path: &Path| {
         let path = path.to_owned();
         move |source| EmbedError::Read { path, source }
@@ -145,13 +152,21 @@ fn list_files(root: &Path, below: &Path, files: &mut Vec<ModelFile>) -> Result<(
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            list_files(root, &path, files)?;
+            list_files(root, &path, checked, files)?;
             continue;
         }
-        let sha256 = sha256_file(&path).map_err(read(&path))?;
+        let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+        let sha256 = match checked.get(&relative) {
+            Some(sha256) => sha256.to_ascii_lowercase(),
+            None => sha256_file(&path)
+                .map_err(read(&path))?
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        };
         files.push(ModelFile {
-            path: path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned(),
-            sha256: sha256.iter().map(|b| format!("{b:02x}")).collect(),
+            path: relative,
+            sha256,
             bytes: std::fs::metadata(&path).map_err(read(&path))?.len(),
         });
     }
@@ -257,7 +272,7 @@ pub fn import_folder(runtime: &Runtime, source: &Path, models_dir: &Path, id: &s
         licence: "as published with the imported model".to_owned(),
         source: None,
     };
-    let result = copied.and_then(|()| install_staged(runtime, &staging, models_dir, id, provenance));
+    let result = copied.and_then(|()| install_staged(runtime, &staging, models_dir, id, provenance, &BTreeMap::new()));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
@@ -268,13 +283,16 @@ pub fn import_folder(runtime: &Runtime, source: &Path, models_dir: &Path, id: &s
 /// `models_dir`) as model `id`: its configuration is read, a manifest written with every
 /// file's sha256, both towers are loaded and run once, and only then is the folder moved
 /// into place. On failure `staging` is left as it was (the caller removes it) and nothing
-/// appears in `models_dir`.
+/// appears in `models_dir`. `checked`: sha256s the caller has checked the files against
+/// already (a download's large files, against the Hub's), by path in `staging`, which
+/// the manifest takes without hashing hundreds of megabytes again.
 pub fn install_staged(
     runtime: &Runtime,
     staging: &Path,
     models_dir: &Path,
     id: &str,
     provenance: Provenance,
+    checked: &BTreeMap<String, String>,
 ) -> Result<Model, EmbedError> {
     let target = install_target(models_dir, id)?;
     let config: ModelConfig = read_json(&staging.join("config.json"))?;
@@ -316,7 +334,7 @@ pub fn install_staged(
             choose_tokenizer(models_dir, &staging.join("textual").join("tokenizer.json"), id, context)?;
         installed_tokenizer = installed;
         let mut files = Vec::new();
-        list_files(staging, staging, &mut files)?;
+        list_files(staging, staging, checked, &mut files)?;
         let manifest = Manifest {
             format: FORMAT,
             id: id.to_owned(),

@@ -157,12 +157,18 @@ pub fn download_model(
                 .unwrap_or_else(|| "see the model's repository".to_owned()),
             source: Some(source),
         };
+        // Each large file was checked against the Hub's sha256 before it got its name.
+        let checked = files
+            .iter()
+            .filter_map(|file| Some((file.path.clone(), file.sha256.clone()?)))
+            .collect();
         Ok(motis_embed::install_staged(
             runtime,
             &staging,
             models_dir,
             &request.id,
             provenance,
+            &checked,
         )?)
     });
     match &result {
