@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::manifest::FORMAT;
+use crate::manifest::{FORMAT, sha256_hex};
 use crate::{
     ClipTokenizer, EmbedError, ImageEncoder, ImageTower, Manifest, Model, ModelFile, ModelSource, Runtime, TextEncoder,
-    TextTower, sha256_file,
+    TextTower,
 };
 
 /// The tokenizer motis ships; an import that brings the same one shares it.
@@ -158,11 +158,7 @@ fn list_files(
         let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
         let sha256 = match checked.get(&relative) {
             Some(sha256) => sha256.to_ascii_lowercase(),
-            None => sha256_file(&path)
-                .map_err(read(&path))?
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            None => sha256_hex(&path).map_err(read(&path))?,
         };
         files.push(ModelFile {
             path: relative,

@@ -208,6 +208,11 @@ impl Model {
     }
 }
 
+/// [`sha256_file`] in lower-case hex, as manifests write it.
+pub(crate) fn sha256_hex(path: &Path) -> std::io::Result<String> {
+    Ok(sha256_file(path)?.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// sha256 of a file's content, streamed.
 pub fn sha256_file(path: &Path) -> std::io::Result<[u8; 32]> {
     let mut file = File::open(path)?;

@@ -110,11 +110,7 @@ fn make(
             .commit_from_file(tower_file)?;
         let mut sums = BTreeMap::new();
         for name in [GRAPH, WEIGHTS] {
-            let sha256: String = crate::sha256_file(&staging.join(name))?
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            sums.insert(name, sha256);
+            sums.insert(name, crate::manifest::sha256_hex(&staging.join(name))?);
         }
         std::fs::write(staging.join(SUMS), serde_json::to_vec(&sums)?)?;
         std::fs::rename(&staging, copy)?;

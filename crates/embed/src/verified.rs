@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::sha256_file;
+use crate::manifest::sha256_hex;
 
 /// What identifies one version of a file without reading it.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -96,28 +96,27 @@ impl VerifiedFiles {
         if let Some(checked) = self.files.get(&key).filter(|checked| checked.stamp == before) {
             return Ok(checked.sha256.clone());
         }
-        let sha256: String = sha256_file(&key)?.iter().map(|b| format!("{b:02x}")).collect();
-        if self.path.is_some() && Stamp::of(&key)? == before {
-            let checked = Checked {
-                sha256: sha256.clone(),
-                stamp: before,
-            };
-            self.files.insert(key, checked);
-            self.changed = true;
+        let sha256 = sha256_hex(&key)?;
+        if Stamp::of(&key)? == before {
+            self.insert(key, &sha256, before);
         }
         Ok(sha256)
     }
 
     /// `path` was just written by the caller, who hashed what it wrote.
     pub(crate) fn remember(&mut self, path: &Path, sha256: &str) {
-        if let (Ok(key), true) = (path.canonicalize(), self.path.is_some())
+        if let Ok(key) = path.canonicalize()
             && let Ok(stamp) = Stamp::of(&key)
         {
-            let checked = Checked {
-                sha256: sha256.to_owned(),
-                stamp,
-            };
-            self.files.insert(key, checked);
+            self.insert(key, sha256, stamp);
+        }
+    }
+
+    fn insert(&mut self, key: PathBuf, sha256: &str, stamp: Stamp) {
+        // A record kept nowhere remembers nothing.
+        if self.path.is_some() {
+            let sha256 = sha256.to_owned();
+            self.files.insert(key, Checked { sha256, stamp });
             self.changed = true;
         }
     }

@@ -1,6 +1,6 @@
 //! [`Engine`]: one data folder and one model, shared by every front end.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
@@ -91,8 +91,9 @@ pub struct Engine {
     pub(crate) index: RwLock<LiveIndex>,
     text: Mutex<Option<TextEncoder>>,
     runtime: OnceLock<Runtime>,
-    /// The towers whose files were checked against the manifest in this process.
-    checked: Mutex<HashSet<Tower>>,
+    /// Whether each tower's files were checked against the manifest in this process
+    /// (image, text): a lock each, so that a search never waits for the image tower.
+    checked: [Mutex<bool>; 2],
     libraries: RwLock<HashMap<String, Arc<dyn PhotoLibrary>>>,
     pub(crate) previews: PreviewDesk,
 }
@@ -121,7 +122,7 @@ impl Engine {
             index: RwLock::new(index),
             text: Mutex::new(None),
             runtime: OnceLock::new(),
-            checked: Mutex::new(HashSet::new()),
+            checked: [Mutex::new(false), Mutex::new(false)],
             libraries: RwLock::new(HashMap::new()),
             previews: PreviewDesk::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
         })
@@ -208,8 +209,9 @@ impl Engine {
     /// ends may call this early, in the background; searching and indexing prepare the
     /// tower they need themselves.
     pub fn prepare_model(&self) -> Result<Runtime, EngineError> {
-        self.prepare(Tower::Image)?;
-        self.prepare(Tower::Text)
+        // The text tower first: a search is what a person waits for.
+        self.prepare(Tower::Text)?;
+        self.prepare(Tower::Image)
     }
 
     /// Load ONNX Runtime (once per process, with encoders that load large towers from
@@ -226,13 +228,19 @@ impl Engine {
                 self.runtime.get_or_init(|| runtime).clone()
             }
         };
-        let mut checked = lock(&self.checked);
-        if !checked.contains(&tower) {
+        let mut checked = lock(
+            &self.checked[match tower {
+                Tower::Image => 0,
+                Tower::Text => 1,
+            }],
+        );
+        if !*checked {
             let mut record = VerifiedFiles::load(&self.data.verified_files_path());
             self.model.verify_tower(tower, &mut record)?;
-            // A record that cannot be written costs the next start a hash, nothing more.
+            // A record that cannot be written, or that the other tower's check (at the
+            // same moment) writes over, costs the next start a hash, nothing more.
             let _ = record.save();
-            checked.insert(tower);
+            *checked = true;
         }
         Ok(runtime)
     }
