@@ -19,6 +19,12 @@ const COMMANDS: &[&str] = &[
     "share_photo",
     "get_settings",
     "set_settings",
+    "list_models",
+    "download_model",
+    "cancel_download",
+    "discard_download",
+    "use_model",
+    "switch_now",
 ];
 
 fn main() {

@@ -13,7 +13,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 use tauri_plugin_photo_library::{Access, LIBRARY_NAME, PhotoLibraryExt};
 
-use crate::state::{AppState, EngineState, Settings, lock};
+use crate::state::{AppState, EngineState, Settings, covers_the_gallery, lock};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CommandError {
@@ -30,7 +30,7 @@ impl std::fmt::Display for CommandError {
 impl std::error::Error for CommandError {}
 
 impl CommandError {
-    fn failed(message: String) -> CommandError {
+    pub fn failed(message: String) -> CommandError {
         CommandError {
             code: ErrorCode::Failed,
             message,
@@ -44,10 +44,10 @@ impl From<tauri_plugin_photo_library::Error> for CommandError {
     }
 }
 
-type Reply<T> = Result<T, CommandError>;
+pub type Reply<T> = Result<T, CommandError>;
 
 /// Run blocking engine work off the async runtime's threads.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Reply<T> + Send + 'static) -> Reply<T> {
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Reply<T> + Send + 'static) -> Reply<T> {
     tauri::async_runtime::spawn_blocking(work)
         .await
         .map_err(|e| CommandError {
@@ -71,6 +71,32 @@ pub struct AppStatus {
     platform: &'static str,
     /// `folders` or `library`: where photos come from here.
     photo_sources: &'static str,
+    /// The model search uses (once the engine is open).
+    model_id: Option<String>,
+    model_name: Option<String>,
+    /// The model the gallery is being encoded with, to take the current one's place.
+    switching: Option<Switching>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Switching {
+    id: String,
+    name: String,
+    /// Photos it has encoded, of the `total` it can.
+    covered: usize,
+    total: usize,
+}
+
+pub fn switching(next: &Engine) -> Reply<Switching> {
+    let (covered, total) = covers_the_gallery(next)?;
+    let manifest = &next.model().manifest;
+    Ok(Switching {
+        id: manifest.id.clone(),
+        name: manifest.name.clone(),
+        covered,
+        total,
+    })
 }
 
 #[tauri::command]
@@ -97,10 +123,21 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         demo_gallery,
         platform: crate::platform::PLATFORM,
         photo_sources: crate::platform::PHOTO_SOURCES,
+        model_id: None,
+        model_name: None,
+        switching: None,
     };
     if let Ok(engine) = state.engine() {
-        let status = blocking(move || Ok(engine.status()?)).await?;
+        reply.model_id = Some(engine.model().manifest.id.clone());
+        reply.model_name = Some(engine.model().manifest.name.clone());
+        let next = state.next();
+        let (status, switching) = blocking(move || {
+            let switching = next.map(|next| switching(&next)).transpose()?;
+            Ok((engine.status()?, switching))
+        })
+        .await?;
         (reply.photos, reply.encoded, reply.failed) = (status.counts.photos, status.searchable, status.counts.failed);
+        reply.switching = switching;
     }
     Ok(reply)
 }
@@ -204,22 +241,31 @@ pub fn add_demo_gallery(state: State<'_, AppState>) -> bool {
 #[tauri::command]
 pub async fn remove_source(index: usize, state: State<'_, AppState>) -> Reply<usize> {
     let engine = state.engine()?;
+    let next = state.next();
     blocking(move || {
         let source = engine
             .sources()?
             .into_iter()
             .nth(index)
             .ok_or_else(|| CommandError::failed(format!("no source number {index}")))?;
-        Ok(engine.remove_source(&source)?)
+        let removed = engine.remove_source(&source)?;
+        // The photos are gone from the catalog; this folds them out of the next model's
+        // index too.
+        if let Some(next) = next {
+            next.remove_source(&source)?;
+        }
+        Ok(removed)
     })
     .await
 }
 
 /// Index every known source and the queued ones, streaming the engine's events to
 /// `on_event`, until nothing is queued. A second call while a run goes on returns at once.
+/// During a switch of models the run is the next model's, and when it has encoded the
+/// gallery that model takes the current one's place.
 #[tauri::command]
-pub async fn start_indexing(state: State<'_, AppState>, on_event: Channel<IndexEvent>) -> Reply<()> {
-    let engine = state.engine()?;
+pub async fn start_indexing(app: AppHandle, state: State<'_, AppState>, on_event: Channel<IndexEvent>) -> Reply<()> {
+    let engine = state.indexing_engine()?;
     let cancel = {
         let mut running = lock(&state.indexing);
         if running.is_some() {
@@ -229,7 +275,20 @@ pub async fn start_indexing(state: State<'_, AppState>, on_event: Channel<IndexE
     };
     let outcome = run_until_nothing_is_queued(&engine, &state, &cancel, on_event).await;
     *lock(&state.indexing) = None;
-    outcome
+    outcome?;
+    finish_switch_if_covered(&app, &state).await
+}
+
+/// The next model takes over once it has encoded every photo it can.
+pub async fn finish_switch_if_covered(app: &AppHandle, state: &AppState) -> Reply<()> {
+    let Some(next) = state.next() else {
+        return Ok(());
+    };
+    let (covered, total) = blocking(move || covers_the_gallery(&next)).await?;
+    if covered >= total {
+        state.switch_to_next(app)?;
+    }
+    Ok(())
 }
 
 async fn run_until_nothing_is_queued(
@@ -317,13 +376,16 @@ pub enum SearchReply {
         results: Vec<Found>,
         searched: usize,
         total: usize,
+        /// The id of the model that answered.
+        model: String,
     },
 }
 
-fn reply(results: SearchResults) -> SearchReply {
+fn reply(engine: &Engine, results: SearchResults) -> SearchReply {
     match results {
         SearchResults::Gallery => SearchReply::Gallery,
         SearchResults::Matches { found, searched, total } => SearchReply::Matches {
+            model: engine.model().manifest.id.clone(),
             results: found
                 .into_iter()
                 .map(|f| Found {
@@ -341,14 +403,14 @@ fn reply(results: SearchResults) -> SearchReply {
 pub async fn search(query: String, state: State<'_, AppState>) -> Reply<SearchReply> {
     let engine = state.engine()?;
     let k = lock(&state.settings).results;
-    blocking(move || Ok(reply(engine.search(&query, k, SearchMode::Auto)?))).await
+    blocking(move || Ok(reply(&engine, engine.search(&query, k, SearchMode::Auto)?))).await
 }
 
 #[tauri::command]
 pub async fn similar(id: PhotoId, state: State<'_, AppState>) -> Reply<SearchReply> {
     let engine = state.engine()?;
     let k = lock(&state.settings).results;
-    blocking(move || Ok(reply(engine.similar(id, k, SearchMode::Auto)?))).await
+    blocking(move || Ok(reply(&engine, engine.similar(id, k, SearchMode::Auto)?))).await
 }
 
 #[derive(Serialize)]

@@ -5,6 +5,7 @@
 //! Not here: anything the engine does (scanning, encoding, search) or the page shows.
 
 mod commands;
+mod models;
 mod platform;
 mod protocol;
 mod state;
@@ -76,6 +77,12 @@ pub fn run() {
             commands::share_photo,
             commands::get_settings,
             commands::set_settings,
+            models::list_models,
+            models::download_model,
+            models::cancel_download,
+            models::discard_download,
+            models::use_model,
+            models::switch_now,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri application failed to start");

@@ -8,6 +8,13 @@
 // neither read a file nor fetch a photo by path, and saves a screenshot of the results to
 // build/test-output/app-results.png.
 //
+// Then the Models panel, against a loopback server that answers as the Hugging Face Hub
+// (hub.mjs, at HF_ENDPOINT): a download shows its progress and Cancel leaves nothing; the
+// next one installs the model, checked and with its source recorded; "Use this model"
+// encodes the gallery with it while searches keep answering with the demo model over the
+// whole gallery, then search answers with the new model; and the choice holds after the
+// app restarts.
+//
 // Then the gallery at once, on a new folder of phone-sized photos (12 MP JPEGs from
 // scripts/make_phone_photos.py; MOTIS_E2E_PHOTOS of them, 1,000 unless set; carrying EXIF
 // thumbnails as phone cameras write them unless MOTIS_E2E_THUMBNAILS=0): the time from the
@@ -21,10 +28,11 @@
 // build and 10,000 photos).
 
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { COMMIT, startHub } from './hub.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const app = process.env.MOTIS_APP ?? join(root, 'target/debug/motis-app');
@@ -75,13 +83,18 @@ async function main() {
     start('Xvfb', [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp']);
     await sleep(500);
   }
-  start('tauri-driver', ['--port', String(port)], { DISPLAY: display });
+  const hub = await startHub(root);
+  start('tauri-driver', ['--port', String(port)], { DISPLAY: display, HF_ENDPOINT: hub.endpoint });
   await until('tauri-driver', () => fetch(`${driverUrl}/status`).then((r) => r.ok), 20);
 
   try {
-    if (!process.env.MOTIS_E2E_ONLY_GALLERY) await searchAndSecurity(work, gallery, captions);
+    if (!process.env.MOTIS_E2E_ONLY_GALLERY) {
+      await searchAndSecurity(work, gallery, captions);
+      await modelsPanel(work, gallery, hub);
+    }
     await galleryAtOnce(work);
   } finally {
+    await hub.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -97,6 +110,20 @@ async function open(args) {
     s,
     find: async (css) => (await webdriver('POST', `${s}/elements`, { using: 'css selector', value: css })).map((e) => e[ELEMENT]),
     attribute: (element, name) => webdriver('GET', `${s}/element/${element}/attribute/${name}`),
+    text: (element) => webdriver('GET', `${s}/element/${element}/text`),
+    /** Click the first element `css` finds, once there is one. */
+    click: async (css) => {
+      const [element] = await until(css, async () => {
+        const found = await webdriver('POST', `${s}/elements`, { using: 'css selector', value: css });
+        return found.length > 0 ? found.map((e) => e[ELEMENT]) : null;
+      }, 30);
+      await webdriver('POST', `${s}/element/${element}/click`, {});
+    },
+    /** A motis command, as the page calls it; a failure resolves `{ error }`. */
+    invoke: (command, args = {}) => webdriver('POST', `${s}/execute/async`, {
+      script: 'window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then(arguments[2], (error) => arguments[2]({ error }))',
+      args: [command, args],
+    }),
     run: (script, args = []) => webdriver('POST', `${s}/execute/async`, { script, args }),
     screenshot: async (name) => {
       mkdirSync(join(root, 'build/test-output'), { recursive: true });
@@ -179,6 +206,91 @@ async function searchAndSecurity(work, gallery, captions) {
     console.log(`e2e: "${caption}" → ${name} first; viewer, Escape, reset, a HEIC shown upright and the security probes passed`);
   } finally {
     await close();
+  }
+}
+
+const SUGGESTED = 'vit-b-32-laion2b';
+
+async function modelsPanel(work, gallery, hub) {
+  const data = join(work, 'data-models');
+  let session = await open(['--data-dir', data, '--add-folder', gallery]);
+  try {
+    const { find, text, click, invoke, run } = session;
+    await until('the gallery indexed with the demo model', async () => {
+      const status = await invoke('app_status');
+      return status.encoded === 11 && !status.indexing && status.modelId === 'motis-demo';
+    }, 120);
+    await click('[data-testid="open-models"]');
+    const row = `[data-model-id="${SUGGESTED}"]`;
+
+    // A download shows its progress; Cancel stops it and deletes what it fetched.
+    await click(`${row} [data-testid="download-model"]`);
+    await until('download progress', async () => {
+      const [status] = await find(`${row} [data-testid="download-status"]`);
+      return status && /[1-9][\d.]* MB of [\d.]+ MB/.test(await text(status));
+    }, 30);
+    await click(`${row} [data-testid="download-cancel"]`);
+    await until('the cancelled download to go', async () => (await find(`${row} [data-testid="download-model"]`)).length === 1, 30);
+    const models = join(data, 'models');
+    const left = existsSync(models) ? readdirSync(models).filter((name) => name.startsWith('.') || name === SUGGESTED) : [];
+    if (left.length > 0) throw new Error(`a cancelled download left ${left.join(', ')}`);
+
+    // Downloaded to the end: checked, installed, its source recorded.
+    await click(`${row} [data-testid="download-model"]`);
+    await until('the model installed', async () => (await find(`${row} [data-testid="use-model"]`)).length === 1, 120);
+    const manifest = JSON.parse(readFileSync(join(models, SUGGESTED, 'manifest.json'), 'utf8'));
+    if (manifest.source?.endpoint !== hub.endpoint || manifest.source?.commit !== COMMIT) {
+      throw new Error(`the manifest does not record the download: ${JSON.stringify(manifest.source)}`);
+    }
+
+    // The switch: searches go on while the gallery is encoded with the new model.
+    await run(`
+      const invoke = window.__TAURI_INTERNALS__.invoke;
+      const replies = [];
+      window.__switchWatch = (async () => {
+        const started = performance.now();
+        while (performance.now() - started < 120000) {
+          const [reply, status] = await Promise.all([invoke('search', { query: 'a red star' }), invoke('app_status')]);
+          replies.push({ model: reply.model, searched: reply.searched, total: reply.total, switching: status.switching, current: status.modelId });
+          if (status.modelId === arguments[0] && !status.switching) {
+            const after = await invoke('search', { query: 'a red star' });
+            replies.push({ model: after.model, searched: after.searched, total: after.total, switching: null, current: arguments[0] });
+            break;
+          }
+        }
+        return replies;
+      })().catch((error) => [{ error: String(error) }]);
+      arguments[1]();
+    `, [SUGGESTED]);
+    await click(`${row} [data-testid="use-model"]`);
+    const replies = await run('window.__switchWatch.then(arguments[0])');
+    const failed = replies.find((r) => r.error);
+    if (failed) throw new Error(`a search failed during the switch: ${failed.error}`);
+    const during = replies.filter((r) => r.switching);
+    if (during.length === 0) throw new Error(`no search answered during the switch: ${JSON.stringify(replies)}`);
+    const firstNew = replies.findIndex((r) => r.model === SUGGESTED);
+    if (firstNew < 0) throw new Error(`no answer from ${SUGGESTED}: ${JSON.stringify(replies.slice(-3))}`);
+    const wrong = replies.filter((r, i) => (i < firstNew ? r.model !== 'motis-demo' || r.searched !== 11 : r.model !== SUGGESTED));
+    if (wrong.length > 0) throw new Error(`answers out of order or short of the gallery: ${JSON.stringify(wrong)}`);
+    if (replies.at(-1).searched !== 11) throw new Error(`the new model searched ${replies.at(-1).searched} of 11 photos`);
+    await until('the panel to show the new model in use', async () => (await find(`${row} [data-testid="in-use"]`)).length === 1, 20);
+    console.log(
+      `e2e: a model downloaded from the loopback Hub (cancelled once, then installed); ${during.length} of ${replies.length} ` +
+        `searches answered by the demo model over all 11 photos during the switch, then by ${SUGGESTED}`,
+    );
+    await session.close();
+
+    // The choice holds after a restart, and nothing is encoded again.
+    session = await open(['--data-dir', data]);
+    const status = await until('the app again', async () => {
+      const status = await session.invoke('app_status');
+      return status.engine.state === 'ready' && !status.indexing ? status : null;
+    }, 60);
+    if (status.modelId !== SUGGESTED || status.encoded !== 11 || status.switching) {
+      throw new Error(`after a restart: ${JSON.stringify(status)}`);
+    }
+  } finally {
+    await session.close();
   }
 }
 

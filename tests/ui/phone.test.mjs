@@ -216,3 +216,26 @@ test('the progress bar and the Library panel on a phone: pause, limited access, 
   await page.getByTestId('access').getByText('every photo').waitFor();
   await close();
 });
+
+test('the Models panel on a phone: download with progress, use the model, the switch and its end', async () => {
+  for (const phone of PHONES) {
+    const { page, errors, close } = await open('photos=120&step=30&downloadMs=60&phone=android', { phone });
+    await page.getByTestId('gallery-item').first().waitFor();
+    await page.getByTestId('index-progress').waitFor({ state: 'detached' });
+    await page.getByTestId('suggest-model').waitFor();
+    await page.getByTestId('open-models').tap();
+    const suggested = page.locator('[data-model-id="vit-b-32-laion2b"]');
+    await suggested.getByTestId('download-model').tap();
+    await suggested.getByTestId('download-status').getByText(/MB of 605 MB/).waitFor();
+    assert.deepEqual(await problems(page), [], `${phone.name}: the panel while downloading`);
+    await suggested.getByTestId('use-model').waitFor({ timeout: 10_000 });
+    await suggested.getByTestId('use-model').tap();
+    await page.getByTestId('switching').waitFor();
+    assert.deepEqual(await problems(page), [], `${phone.name}: the panel during the switch`);
+    await suggested.getByTestId('in-use').waitFor({ timeout: 20_000 });
+    await page.getByTestId('models-close').tap();
+    assert.equal(await page.getByTestId('suggest-model').count(), 0, 'a real model is in use');
+    assert.deepEqual(errors, []);
+    await close();
+  }
+});

@@ -73,6 +73,9 @@ test('an engine that cannot start shows its error and the fix', async () => {
     demoGallery: false,
     platform: 'desktop',
     photoSources: 'folders',
+    modelId: null,
+    modelName: null,
+    switching: null,
   });
   const { findByTestId } = render(App, { app: new AppModel(backend) });
   expect((await findByTestId('engine-error')).textContent).toContain('written by a newer motis');

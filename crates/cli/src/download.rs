@@ -18,14 +18,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<()> {
     let request = match find_available(model) {
-        Some(known) => DownloadRequest {
-            repo: known.repo.to_owned(),
-            revision: revision.to_owned(),
-            id: id.unwrap_or_else(|| known.name.to_owned()),
-            licence: Some(known.licence.to_owned()),
-            name: Some(format!("{} ({})", known.name, known.repo)),
-            description: Some(known.note.to_owned()),
-        },
+        Some(known) => known.request(revision, id),
         None if model.split('/').count() == 2 && !model.starts_with('/') => DownloadRequest {
             repo: model.to_owned(),
             revision: revision.to_owned(),

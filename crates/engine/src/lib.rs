@@ -22,7 +22,7 @@ pub use catalog::{Catalog, CatalogCounts, Failure, PhotoId, PhotoRecord, Preview
 pub use data::{DataDir, RENDITION_SIDES};
 pub use engine::{Engine, EngineConfig, Found, Query, SearchResults, Status};
 pub use events::{IndexEvent, IndexSummary, Phase};
-pub use models::{ModelFolders, find_shipped_models, model_key};
+pub use models::{DEFAULT_MODEL, ModelFolders, find_shipped_models, model_key};
 pub use motis_index::SearchMode;
 pub use pipeline::IndexOptions;
 pub use scan::{ScanEntry, ScanProblem, scan_folder};

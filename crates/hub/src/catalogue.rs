@@ -1,6 +1,8 @@
 //! The models motis suggests: ONNX exports Immich publishes of open_clip models whose
 //! tokenizer is CLIP's BPE, the one motis runs.
 
+use crate::DownloadRequest;
+
 /// A model in the short list, downloadable by its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Available {
@@ -33,6 +35,20 @@ pub const AVAILABLE: &[Available] = &[
         suggested: false,
     },
 ];
+
+impl Available {
+    /// The download of this model at `revision`, installed as `id` (its name unless given).
+    pub fn request(&self, revision: &str, id: Option<String>) -> DownloadRequest {
+        DownloadRequest {
+            repo: self.repo.to_owned(),
+            revision: revision.to_owned(),
+            id: id.unwrap_or_else(|| self.name.to_owned()),
+            licence: Some(self.licence.to_owned()),
+            name: Some(format!("{} ({})", self.name, self.repo)),
+            description: Some(self.note.to_owned()),
+        }
+    }
+}
 
 /// The short-list entry called `name`.
 pub fn find_available(name: &str) -> Option<&'static Available> {

@@ -94,6 +94,76 @@ struct Started {
     endpoint: String,
     repo: String,
     commit: String,
+    /// The bytes of the files it fetches, for [`interrupted_downloads`] to tell how far
+    /// it got.
+    #[serde(default)]
+    bytes: u64,
+}
+
+/// A download that stopped before its model was installed (the app quit, the network
+/// went, a Cancel that kept its files): the next download of the same id resumes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Interrupted {
+    pub id: String,
+    pub repo: String,
+    /// Bytes on disk (verified files and the part being fetched) of `total`.
+    pub present: u64,
+    pub total: u64,
+}
+
+/// The downloads into `models_dir` that stopped before they were installed.
+pub fn interrupted_downloads(models_dir: &Path) -> Vec<Interrupted> {
+    let Ok(entries) = std::fs::read_dir(models_dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<Interrupted> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let id = name.strip_prefix('.')?.strip_suffix(".downloading.json")?.to_owned();
+            let started: Started = serde_json::from_slice(&std::fs::read(entry.path()).ok()?).ok()?;
+            let staging = staging_for(models_dir, &id);
+            Some(Interrupted {
+                present: bytes_under(&staging).min(started.bytes),
+                total: started.bytes,
+                repo: started.repo,
+                id,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    found
+}
+
+/// Delete what an interrupted download of `id` left in `models_dir` (a Cancel that
+/// frees the disk). Nothing installed is touched.
+pub fn discard_download(models_dir: &Path, id: &str) -> Result<(), HubError> {
+    let staging = staging_for(models_dir, id);
+    let write = |path: &Path, source| HubError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::remove_dir_all(&staging) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(write(&staging, e)),
+        _ => {}
+    }
+    let record = record_for(&staging);
+    match std::fs::remove_file(&record) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(write(&record, e)),
+        _ => Ok(()),
+    }
+}
+
+fn bytes_under(folder: &Path) -> u64 {
+    std::fs::read_dir(folder).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|entry| match entry.file_type() {
+                Ok(kind) if kind.is_dir() => bytes_under(&entry.path()),
+                _ => entry.metadata().map_or(0, |m| m.len()),
+            })
+            .sum()
+    })
 }
 
 /// Where a download waits until it is installed: hidden, so never listed as a model, and
@@ -177,7 +247,11 @@ pub fn download_model(
         }
         // Worth resuming: what is verified stays, and the part being fetched.
         Err(
-            HubError::Network { .. } | HubError::Status { .. } | HubError::Corrupt { .. } | HubError::NotFound { .. },
+            HubError::Network { .. }
+            | HubError::Status { .. }
+            | HubError::Corrupt { .. }
+            | HubError::NotFound { .. }
+            | HubError::Cancelled,
         ) => {}
         Err(_) => {
             let _ = std::fs::remove_dir_all(&staging);
@@ -198,6 +272,7 @@ fn fetch_all(
         endpoint: hub.endpoint().to_owned(),
         repo: snapshot.repo.clone(),
         commit: snapshot.commit.clone(),
+        bytes: files.iter().map(|f| f.size).sum(),
     };
     let record = record_for(staging);
     let same = std::fs::read(&record)

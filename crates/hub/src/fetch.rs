@@ -6,6 +6,8 @@
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -94,6 +96,9 @@ pub struct Hub {
     endpoint: String,
     agent: ureq::Agent,
     first_wait: Duration,
+    /// Set by whoever may stop the download (the app's Cancel): checked between reads
+    /// and during waits, so a stop takes effect within one buffer.
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Hub {
@@ -110,6 +115,7 @@ impl Hub {
             endpoint: endpoint.trim_end_matches('/').to_owned(),
             agent: config.into(),
             first_wait: Duration::from_secs(1),
+            cancel: None,
         }
     }
 
@@ -122,6 +128,32 @@ impl Hub {
     pub fn with_first_wait(mut self, wait: Duration) -> Hub {
         self.first_wait = wait;
         self
+    }
+
+    /// This Hub, stopping what it fetches with [`HubError::Cancelled`] once `cancel` is
+    /// set. What is fetched so far stays, for the next download to resume.
+    pub fn with_cancel(mut self, cancel: Arc<AtomicBool>) -> Hub {
+        self.cancel = Some(cancel);
+        self
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+
+    /// Sleep `pause`, waking early when cancelled.
+    fn wait(&self, pause: Duration) -> Result<(), HubError> {
+        let step = Duration::from_millis(50);
+        let mut left = pause;
+        while !left.is_zero() {
+            if self.cancelled() {
+                return Err(HubError::Cancelled);
+            }
+            let now = left.min(step);
+            std::thread::sleep(now);
+            left -= now;
+        }
+        Ok(())
     }
 
     pub fn endpoint(&self) -> &str {
@@ -311,7 +343,7 @@ impl Hub {
                 Attempt::Again { cause, after, .. } => {
                     let pause = after.unwrap_or(wait);
                     on_retry(tried + 1, pause, &cause);
-                    std::thread::sleep(pause);
+                    self.wait(pause)?;
                     wait = (wait * 2).min(LONGEST_WAIT);
                 }
             }
@@ -413,6 +445,10 @@ impl Hub {
         let mut buffer = vec![0u8; 256 * 1024];
         let mut written = start;
         loop {
+            if self.cancelled() {
+                let _ = out.sync_all();
+                return Attempt::Failed(HubError::Cancelled);
+            }
             let read = match body.read(&mut buffer) {
                 Ok(0) => break,
                 Ok(read) => read,

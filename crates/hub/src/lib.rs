@@ -14,7 +14,9 @@ mod fetch;
 use std::path::PathBuf;
 
 pub use catalogue::{AVAILABLE, Available, find_available};
-pub use download::{DownloadEvent, DownloadRequest, download_model, model_id_for_repo};
+pub use download::{
+    DownloadEvent, DownloadRequest, Interrupted, discard_download, download_model, interrupted_downloads, model_id_for_repo,
+};
 pub use fetch::{DEFAULT_ENDPOINT, Hub, RepoFile, Snapshot};
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +48,8 @@ pub enum HubError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path}: cannot read: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    #[error("the download was cancelled")]
+    Cancelled,
     #[error("{repo}: {reason}")]
     Unsupported { repo: String, reason: String },
     #[error(transparent)]

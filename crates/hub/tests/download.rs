@@ -384,3 +384,82 @@ fn a_full_disk_is_a_clear_error_and_leaves_nothing_behind() {
         "nothing left in the models folder"
     );
 }
+
+/// The app's Cancel: the download stops within a buffer, is listed as interrupted with
+/// how far it got, is resumed by the next download with a Range request, and when
+/// discarded leaves nothing.
+#[test]
+fn a_cancelled_download_stops_is_listed_as_interrupted_and_resumes_or_is_discarded() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = server();
+    let models = tempfile::tempdir().unwrap();
+    let runtime = Runtime::load().unwrap();
+    let cancelled_at_600k = |cancel: &Arc<AtomicBool>| {
+        let cancel = Arc::clone(cancel);
+        move |event: DownloadEvent| {
+            if let DownloadEvent::Bytes { done, .. } = event
+                && done >= 600_000
+            {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut on_event = cancelled_at_600k(&cancel);
+    let stopped = download_model(
+        &hub(&server).with_cancel(Arc::clone(&cancel)),
+        &runtime,
+        &request("main"),
+        models.path(),
+        &mut on_event,
+    );
+    assert!(matches!(stopped, Err(HubError::Cancelled)), "{stopped:?}");
+    assert_eq!(installed(models.path()), Vec::<String>::new());
+    let interrupted = motis_hub::interrupted_downloads(models.path());
+    let [first] = interrupted.as_slice() else {
+        panic!("{interrupted:?}")
+    };
+    assert_eq!((first.id.as_str(), first.repo.as_str()), ("tiny", REPO));
+    assert!(
+        first.present >= 600_000 && first.present < first.total,
+        "{first:?}: stopped within a buffer of the cancel"
+    );
+
+    let (resumed, events) = download(&server, models.path());
+    resumed.unwrap();
+    let Some(DownloadEvent::Resolved { present, bytes, .. }) = events.first() else {
+        panic!("{events:?}")
+    };
+    assert_eq!((*present, *bytes), (first.present, first.total));
+    let ranges: Vec<Option<String>> = server
+        .fetches_of("textual/tokenizer.json")
+        .into_iter()
+        .map(|s| s.range)
+        .collect();
+    assert!(
+        matches!(ranges.as_slice(), [None, Some(range)] if range.starts_with("bytes=") && range != "bytes=0-"),
+        "{ranges:?}"
+    );
+    assert!(motis_hub::interrupted_downloads(models.path()).is_empty());
+
+    // Cancelled and discarded: nothing is left, and the next download starts afresh.
+    let other = tempfile::tempdir().unwrap();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut on_event = cancelled_at_600k(&cancel);
+    let stopped = download_model(
+        &hub(&server).with_cancel(Arc::clone(&cancel)),
+        &runtime,
+        &request("main"),
+        other.path(),
+        &mut on_event,
+    );
+    assert!(matches!(stopped, Err(HubError::Cancelled)), "{stopped:?}");
+    motis_hub::discard_download(other.path(), "tiny").unwrap();
+    assert_eq!(leftovers(other.path()), Vec::<String>::new());
+    assert!(motis_hub::interrupted_downloads(other.path()).is_empty());
+    let (fresh, events) = download(&server, other.path());
+    fresh.unwrap();
+    assert!(matches!(events.first(), Some(DownloadEvent::Resolved { present: 0, .. })));
+}

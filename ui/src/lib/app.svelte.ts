@@ -6,10 +6,12 @@ import type {
   Album,
   AppStatus,
   Backend,
+  DownloadEvent,
   Failure,
   Found,
   IndexEvent,
   Lifecycle,
+  ModelsReply,
   Phase,
   Settings,
   Source,
@@ -24,6 +26,25 @@ export interface Progress {
   /** Items per second in this phase, and when it started. */
   rate: number;
   startedAt: number;
+}
+
+/** A download as the page shows it. */
+export interface DownloadProgress {
+  done: number;
+  total: number;
+  /** Bytes per second since this download (or its resumption) started. */
+  rate: number;
+  startedAt: number;
+  /** Bytes there when it started (an earlier run's), not counted in the rate. */
+  startedWith: number;
+  /** The files are fetched and the model is being checked. */
+  checking: boolean;
+  /** The server asked to wait, or the connection broke: what happened. */
+  retrying: string | null;
+  /** Why it stopped, when it failed. */
+  error: string | null;
+  /** Use the model as soon as it is installed (the first-start suggestion). */
+  thenUse: boolean;
 }
 
 const PAGE = 2000;
@@ -43,6 +64,8 @@ export class AppModel {
   results = $state<Found[] | null>(null);
   searched = $state(0);
   searchTotal = $state(0);
+  /** The id of the model that answered the shown results. */
+  resultsModel = $state<string | null>(null);
   query = $state('');
   progress = $state<Progress | null>(null);
   indexing = $state(false);
@@ -64,6 +87,9 @@ export class AppModel {
   /** Index into the shown list of the photo open in the viewer. */
   viewing = $state<number | null>(null);
   error = $state<string | null>(null);
+  /** The installed and downloadable models, and the switch under way. */
+  models = $state<ModelsReply | null>(null);
+  downloads = $state<Record<string, DownloadProgress>>({});
   private searchSerial = 0;
   private running: Promise<void> | null = null;
 
@@ -90,7 +116,128 @@ export class AppModel {
     this.charging = (await this.backend.powerState()).charging;
     this.watchPower();
     void this.watchModel();
+    await this.loadModels();
+    this.resumeDownloads();
     await this.index();
+  }
+
+  async loadModels(): Promise<void> {
+    try {
+      this.models = await this.backend.listModels();
+    } catch (error) {
+      this.error = describeError(error);
+    }
+  }
+
+  /** Downloads the app's last run left part-way go on where they stopped. */
+  private resumeDownloads(): void {
+    for (const model of this.models?.models ?? []) {
+      if (model.download && !model.download.running && !this.downloads[model.id]) void this.download(model.id);
+    }
+  }
+
+  /** Download a model of the short list (`thenUse`: and search with it once it is in). */
+  async download(name: string, thenUse = false): Promise<void> {
+    const now = Date.now();
+    const started = this.models?.models.find((m) => m.id === name)?.download?.present ?? 0;
+    this.downloads[name] = {
+      done: started,
+      total: 0,
+      rate: 0,
+      startedAt: now,
+      startedWith: started,
+      checking: false,
+      retrying: null,
+      error: null,
+      thenUse,
+    };
+    let installed = false;
+    try {
+      installed = await this.backend.downloadModel(name, (event) => this.onDownloadEvent(name, event));
+    } catch (error) {
+      const progress = this.downloads[name];
+      if (progress) this.downloads[name] = { ...progress, checking: false, error: describeError(error) };
+      await this.loadModels();
+      return;
+    }
+    const wanted = this.downloads[name]?.thenUse ?? thenUse;
+    delete this.downloads[name];
+    await this.loadModels();
+    if (installed && wanted) await this.useModel(name);
+  }
+
+  private onDownloadEvent(name: string, event: DownloadEvent): void {
+    const progress = this.downloads[name];
+    if (!progress) return;
+    switch (event.event) {
+      case 'resolved':
+        this.downloads[name] = { ...progress, done: event.present, total: event.bytes, startedWith: event.present, startedAt: Date.now() };
+        break;
+      case 'bytes': {
+        const seconds = (Date.now() - progress.startedAt) / 1000;
+        const rate = seconds > 0 ? (event.done - progress.startedWith) / seconds : 0;
+        this.downloads[name] = { ...progress, done: event.done, total: event.total, rate, retrying: null };
+        break;
+      }
+      case 'retrying':
+        this.downloads[name] = { ...progress, retrying: `${event.cause}; trying again in ${Math.ceil(event.wait_ms / 1000)} s` };
+        break;
+      case 'checking':
+        this.downloads[name] = { ...progress, checking: true, retrying: null };
+        break;
+    }
+  }
+
+  /** Stop a download and delete what it fetched (the command resolves when it has). */
+  async cancelDownload(name: string): Promise<void> {
+    if (this.downloads[name]?.error) {
+      delete this.downloads[name];
+      await this.discardDownload(name);
+      return;
+    }
+    await this.backend.cancelDownload(name);
+  }
+
+  async discardDownload(name: string): Promise<void> {
+    try {
+      this.models = await this.backend.discardDownload(name);
+    } catch (error) {
+      this.error = describeError(error);
+    }
+  }
+
+  /** Search with `id`: at once if it has encoded the gallery, else once it has (the run
+   * in progress stops, and the next one encodes with it while search stays as it is). */
+  async useModel(id: string): Promise<void> {
+    const wasRunning = this.running;
+    try {
+      this.models = await this.backend.useModel(id);
+    } catch (error) {
+      this.error = describeError(error);
+      return;
+    }
+    if (wasRunning) await wasRunning;
+    this.paused = false;
+    await this.refreshStatus();
+    if (this.results) await this.search(this.query);
+    void this.index();
+  }
+
+  /** Search with the next model now, on what it has encoded so far. */
+  async switchNow(): Promise<void> {
+    try {
+      this.models = await this.backend.switchNow();
+    } catch (error) {
+      this.error = describeError(error);
+      return;
+    }
+    await this.refreshStatus();
+    if (this.results) await this.search(this.query);
+  }
+
+  /** Stop a switch: the gallery stays searchable with the current model. */
+  async keepCurrentModel(): Promise<void> {
+    if (this.status?.modelId) await this.useModel(this.status.modelId);
   }
 
   /** Follow the model while it loads behind the gallery. */
@@ -148,9 +295,11 @@ export class AppModel {
     this.failures = [...known, ...unlisted];
   }
 
-  /** Everything a run or a removal can change. */
+  /** Everything a run or a removal can change (a run can end a switch of models). */
   private async reload(): Promise<void> {
-    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadSources(), this.loadFailures()]);
+    const model = this.status?.modelId;
+    await Promise.all([this.refreshStatus(), this.loadGallery(), this.loadSources(), this.loadFailures(), this.loadModels()]);
+    if (this.results && this.status?.modelId !== model) await this.search(this.query);
   }
 
   /** Whether indexing must wait: "only while charging" is on and the device says it does not. */
@@ -260,7 +409,10 @@ export class AppModel {
         const seconds = (now - startedAt) / 1000;
         const rate = seconds > 0 ? (event.done + event.failed) / seconds : 0;
         this.progress = { ...event, rate, startedAt };
-        if (event.phase === 'encoding' && this.status) {
+        // During a switch the run encodes for the next model; search stays on the current one.
+        if (event.phase === 'encoding' && this.status?.switching) {
+          this.status = { ...this.status, switching: { ...this.status.switching, covered: event.done } };
+        } else if (event.phase === 'encoding' && this.status) {
           this.status = { ...this.status, encoded: event.done };
         }
         // The scan has found every photo: the whole gallery shows now, previews fill in
@@ -298,6 +450,7 @@ export class AppModel {
         this.results = reply.results;
         this.searched = reply.searched;
         this.searchTotal = reply.total;
+        this.resultsModel = reply.model;
       }
     } catch (error) {
       if (serial === this.searchSerial) this.error = describeError(error);
@@ -319,6 +472,7 @@ export class AppModel {
     this.results = reply.results;
     this.searched = reply.searched;
     this.searchTotal = reply.total;
+    this.resultsModel = reply.model;
   }
 
   showError(error: unknown): void {

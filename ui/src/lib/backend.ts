@@ -32,7 +32,58 @@ export interface AppStatus {
   platform: 'desktop' | 'android' | 'ios';
   /** Where photos come from: folders the person adds, or the phone's photo library. */
   photoSources: 'folders' | 'library';
+  /** The model search uses, once the engine is open. */
+  modelId: string | null;
+  modelName: string | null;
+  /** The model the gallery is being encoded with, to take the current one's place. */
+  switching: Switching | null;
 }
+
+export interface Switching {
+  id: string;
+  name: string;
+  /** Photos it has encoded, of the `total` it can. */
+  covered: number;
+  total: number;
+}
+
+/** A download stopped part-way (`running: false`: the app quit, the network went) or going on. */
+export interface DownloadState {
+  running: boolean;
+  present: number;
+  total: number;
+}
+
+export interface ModelEntry {
+  id: string;
+  name: string;
+  description: string;
+  licence: string;
+  /** Installed and usable; otherwise `downloadMb` says what getting it costs. */
+  installed: boolean;
+  /** Shipped with the app (the demo model). */
+  shipped: boolean;
+  downloadMb: number | null;
+  /** The real model offered to a person who has only the demo model. */
+  suggested: boolean;
+  download: DownloadState | null;
+  /** A model folder that is there but cannot be opened, and why. */
+  error: string | null;
+}
+
+export interface ModelsReply {
+  /** The id of the model search uses. */
+  current: string;
+  switching: Switching | null;
+  models: ModelEntry[];
+}
+
+/** A download's events, as motis-hub reports them. */
+export type DownloadEvent =
+  | { event: 'resolved'; repo: string; commit: string; files: number; bytes: number; present: number }
+  | { event: 'bytes'; done: number; total: number }
+  | { event: 'retrying'; path: string; attempt: number; wait_ms: number; cause: string }
+  | { event: 'checking' };
 
 /** A folder, or the phone's photo library (all of it, or chosen albums). */
 export interface Source {
@@ -83,7 +134,7 @@ export interface Found {
 
 export type SearchReply =
   | { kind: 'gallery' }
-  | { kind: 'matches'; results: Found[]; searched: number; total: number };
+  | { kind: 'matches'; results: Found[]; searched: number; total: number; /** The model that answered. */ model: string };
 
 export interface GalleryPhoto {
   id: number;
@@ -169,6 +220,18 @@ export interface Backend {
   onLifecycle(handler: (event: Lifecycle) => void): () => void;
   getSettings(): Promise<Settings>;
   setSettings(settings: Settings): Promise<Settings>;
+  listModels(): Promise<ModelsReply>;
+  /** Downloads a model of the short list by name; resolves true when it is installed,
+   * false when it was cancelled (and what it fetched deleted). */
+  downloadModel(name: string, onEvent: (event: DownloadEvent) => void): Promise<boolean>;
+  cancelDownload(name: string): Promise<boolean>;
+  /** Deletes what a stopped download left. */
+  discardDownload(name: string): Promise<ModelsReply>;
+  /** Chooses the model search uses: search stays on the current one until the new one has
+   * encoded the gallery (the run in progress stops; the next run encodes with it). */
+  useModel(id: string): Promise<ModelsReply>;
+  /** Searches with the next model now, on what it has encoded so far. */
+  switchNow(): Promise<ModelsReply>;
   /** Where the page loads a photo from: by catalog id, never by path. A preview is made
    * on request if the run has not made it yet; a rendition is at least `size` pixels on
    * its long side (results shown sharp without decoding full-size originals). */
@@ -180,7 +243,9 @@ export interface Backend {
 /** The Tauri backend inside the app; the mock anywhere else (a plain browser, tests),
  * shaped by the page address: `?photos=N&step=MS&demo=N&folders=0&broken=ID,ID`, and
  * `phone=android|ios&access=full|limited|denied|notDetermined&charging=0|1` for a phone
- * (its photo library), `previewMs=MS` for previews that take time to make. */
+ * (its photo library), `previewMs=MS` for previews that take time to make;
+ * `downloadMs=MS` per tenth of a model download, `interrupted=NAME:PERCENT` for a download
+ * a quit app left, `model=ID` for a real model in use. */
 export function chooseBackend(): Backend {
   const inTauri = typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
   if (inTauri) return new TauriBackend();
@@ -196,6 +261,11 @@ export function chooseBackend(): Backend {
   if (query.has('access')) mock.access = query.get('access') as Access;
   if (query.has('charging')) mock.charging = query.get('charging') === '1';
   if (query.has('previewMs')) mock.previewMs = number('previewMs', 0);
+  if (query.has('downloadMs')) mock.downloadMs = number('downloadMs', 0);
+  // `interrupted=NAME:PERCENT`: a download the app's last run left part-way.
+  const [interrupted, percent] = (query.get('interrupted') ?? '').split(':');
+  if (interrupted) mock.interrupt(interrupted, Number(percent ?? 50) / 100);
+  if (query.has('model')) mock.installModel(query.get('model')!, true);
   for (const id of (query.get('broken') ?? '').split(',').filter(Boolean)) {
     mock.broken.set(Number(id), 'cannot decode: the file is truncated');
   }

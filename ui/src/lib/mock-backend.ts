@@ -7,10 +7,13 @@ import type {
   Album,
   AppStatus,
   Backend,
+  DownloadEvent,
   Failure,
   GalleryPage,
   IndexEvent,
   Lifecycle,
+  ModelEntry,
+  ModelsReply,
   PhotoDetails,
   PowerState,
   SearchReply,
@@ -60,6 +63,42 @@ export function mockPhotoSvg(id: number, size: number): string {
   return svg(mockPhotos(1, 0, id)[0], size);
 }
 
+/** The demo model the app ships, and the short list of models it downloads. */
+const DEMO_MODEL: ModelEntry = {
+  id: 'motis-demo',
+  name: 'motis demo',
+  description: 'Trained on a world of coloured shapes: for the demo gallery.',
+  licence: 'MIT',
+  installed: true,
+  shipped: true,
+  downloadMb: null,
+  suggested: false,
+  download: null,
+  error: null,
+};
+const SHORT_LIST: ModelEntry[] = [
+  {
+    ...DEMO_MODEL,
+    id: 'vit-b-32-laion2b',
+    name: 'vit-b-32-laion2b (immich-app/ViT-B-32__laion2b-s34b-b79k)',
+    description: 'open_clip ViT-B/32 trained on LAION-2B: the suggested model',
+    installed: false,
+    shipped: false,
+    downloadMb: 605,
+    suggested: true,
+  },
+  {
+    ...DEMO_MODEL,
+    id: 'vit-b-32-openai',
+    name: 'vit-b-32-openai (immich-app/ViT-B-32__openai)',
+    description: "OpenAI's original CLIP ViT-B/32",
+    installed: false,
+    shipped: false,
+    downloadMb: 605,
+    suggested: false,
+  },
+];
+
 const LIBRARY: Source = { index: 0, kind: 'library', name: 'Photo library', detail: 'All photos motis may see', albums: null };
 
 export class MockBackend implements Backend {
@@ -90,6 +129,18 @@ export class MockBackend implements Backend {
   /** Ids whose preview "fails", with the cause. */
   broken = new Map<number, string>();
   private cancelled = false;
+  /** Models: the one search uses, the one a switch encodes with, the installed ones, and
+   * downloads (bytes present, of the model's), some running. */
+  currentModel = 'motis-demo';
+  nextModel: string | null = null;
+  nextEncoded = 0;
+  installedModels = new Set<string>(['motis-demo']);
+  partial = new Map<string, number>();
+  private downloading = new Map<string, { cancelled: boolean }>();
+  /** Milliseconds per tenth of a download. */
+  downloadMs = 5;
+  /** A download that fails with this message (then clears). */
+  downloadFailure: string | null = null;
 
   constructor(count = 120, stepMs = 5) {
     this.photos = mockPhotos(count);
@@ -118,7 +169,109 @@ export class MockBackend implements Backend {
       demoGallery: this.demo !== null,
       platform: this.platform,
       photoSources: this.platform === 'desktop' ? 'folders' : 'library',
+      modelId: this.currentModel,
+      modelName: this.entry(this.currentModel).name,
+      switching: this.switching(),
     };
+  }
+  private entry(id: string): ModelEntry {
+    return [DEMO_MODEL, ...SHORT_LIST].find((m) => m.id === id) ?? { ...DEMO_MODEL, id, name: id, shipped: false };
+  }
+  private switching() {
+    if (this.nextModel === null) return null;
+    const total = this.photos.filter((p) => !this.broken.has(p.id)).length;
+    return { id: this.nextModel, name: this.entry(this.nextModel).name, covered: this.nextEncoded, total };
+  }
+  /** Installed as if downloaded earlier; `use` makes it the model search uses. */
+  installModel(id: string, use = false) {
+    this.installedModels.add(id);
+    if (use) this.currentModel = id;
+  }
+  /** A download of `name` that stopped at `fraction` (the app quit). */
+  interrupt(name: string, fraction: number) {
+    this.partial.set(name, Math.round(fraction * this.bytes(name)));
+  }
+  private bytes(name: string): number {
+    return (this.entry(name).downloadMb ?? 1) * 1_000_000;
+  }
+  async listModels(): Promise<ModelsReply> {
+    const installed = [DEMO_MODEL, ...SHORT_LIST, ...[...this.installedModels].map((id) => this.entry(id))]
+      .filter((m, i, all) => this.installedModels.has(m.id) && all.findIndex((o) => o.id === m.id) === i)
+      .map((m) => ({ ...m, installed: true, download: null }));
+    const downloadable = SHORT_LIST.filter((m) => !this.installedModels.has(m.id)).map((m) => {
+      const present = this.partial.get(m.id);
+      return {
+        ...m,
+        download: present === undefined ? null : { running: this.downloading.has(m.id), present, total: this.bytes(m.id) },
+      };
+    });
+    return { current: this.currentModel, switching: this.switching(), models: [...installed, ...downloadable] };
+  }
+  async downloadModel(name: string, onEvent: (event: DownloadEvent) => void): Promise<boolean> {
+    if (!SHORT_LIST.some((m) => m.id === name)) throw { code: 'failed', message: `"${name}" is not a model motis offers` };
+    if (this.installedModels.has(name)) throw { code: 'failed', message: `there is a model ${name} already` };
+    if (this.downloading.has(name)) throw { code: 'busy', message: `${name} is downloading already` };
+    const run = { cancelled: false };
+    this.downloading.set(name, run);
+    const total = this.bytes(name);
+    let done = this.partial.get(name) ?? 0;
+    this.partial.set(name, done);
+    try {
+      onEvent({ event: 'resolved', repo: name, commit: '0123456789abcdef', files: 5, bytes: total, present: done });
+      while (done < total) {
+        await new Promise((resolve) => setTimeout(resolve, this.downloadMs));
+        if (run.cancelled) {
+          this.partial.delete(name);
+          return false;
+        }
+        if (this.downloadFailure !== null && done >= total / 2) {
+          const message = this.downloadFailure;
+          this.downloadFailure = null;
+          throw { code: 'failed', message };
+        }
+        done = Math.min(total, done + total / 10);
+        this.partial.set(name, done);
+        onEvent({ event: 'bytes', done, total });
+      }
+      onEvent({ event: 'checking' });
+      this.partial.delete(name);
+      this.installedModels.add(name);
+      return true;
+    } finally {
+      this.downloading.delete(name);
+    }
+  }
+  async cancelDownload(name: string) {
+    const run = this.downloading.get(name);
+    if (run) run.cancelled = true;
+    return run !== undefined;
+  }
+  async discardDownload(name: string) {
+    this.partial.delete(name);
+    return this.listModels();
+  }
+  async useModel(id: string): Promise<ModelsReply> {
+    if (!this.installedModels.has(id)) throw { code: 'failed', message: `no model ${id} is installed` };
+    const changed = (this.nextModel ?? this.currentModel) !== id;
+    if (changed) this.cancelled = true;
+    if (id === this.currentModel) {
+      this.nextModel = null;
+    } else if (changed) {
+      this.nextModel = id;
+      this.nextEncoded = 0;
+      if (this.photos.every((p) => this.broken.has(p.id))) this.finishSwitch();
+    }
+    return this.listModels();
+  }
+  async switchNow(): Promise<ModelsReply> {
+    this.finishSwitch();
+    return this.listModels();
+  }
+  private finishSwitch() {
+    if (this.nextModel === null) return;
+    this.currentModel = this.nextModel;
+    this.encoded = this.nextEncoded;
+    this.nextModel = null;
   }
   async listSources() {
     return this.sources;
@@ -181,7 +334,7 @@ export class MockBackend implements Backend {
       failed,
       searchable: encoded,
     });
-    onEvent({ kind: 'started', model: 'mock', sources: this.sources.map((f) => f.detail) });
+    onEvent({ kind: 'started', model: this.nextModel ?? this.currentModel, sources: this.sources.map((f) => f.detail) });
     for (const photo of this.photos.filter((p) => this.broken.has(p.id))) {
       onEvent({ kind: 'item_failed', id: photo.id, path: this.path(photo), cause: this.broken.get(photo.id)! });
     }
@@ -189,13 +342,15 @@ export class MockBackend implements Backend {
     for (const phase of ['scanning', 'previews', 'encoding'] as const) {
       const steps = phase === 'scanning' ? (this.previewMs > 0 ? 10 : 1) : workable;
       // Encoding resumes where a paused run stopped, as the engine's does.
-      let done = phase === 'encoding' ? Math.min(this.encoded, workable) : 0;
+      const switching = () => this.nextModel !== null;
+      let done = phase === 'encoding' ? Math.min(switching() ? this.nextEncoded : this.encoded, workable) : 0;
       for (;;) {
         if (this.cancelled) {
           onEvent({ kind: 'cancelled', ...summary(this.encoded) });
           return;
         }
-        if (phase === 'encoding') this.encoded = done;
+        if (phase === 'encoding' && switching()) this.nextEncoded = done;
+        else if (phase === 'encoding') this.encoded = done;
         if (phase === 'scanning' && done === steps) this.scanned = true;
         onEvent({ kind: 'progress', phase, done, total: steps, failed: phase === 'scanning' ? 0 : failed });
         if (done >= steps) break;
@@ -203,6 +358,8 @@ export class MockBackend implements Backend {
         done = Math.min(steps, done + Math.max(1, Math.ceil(steps / 10)));
       }
     }
+    // The next model has encoded the gallery: it takes over, as the app's does.
+    this.finishSwitch();
     onEvent({ kind: 'finished', ...summary(this.encoded) });
   }
   async cancelIndexing() {
@@ -226,7 +383,7 @@ export class MockBackend implements Backend {
       .map((p) => ({ id: p.id, score: words.filter((w) => p.caption.includes(w)).length / words.length }))
       .sort((a, b) => b.score - a.score || a.id - b.id)
       .slice(0, this.settings.results);
-    return { kind: 'matches', results, searched: searchable.length, total: this.photos.length };
+    return { kind: 'matches', results, searched: searchable.length, total: this.photos.length, model: this.currentModel };
   }
   async similar(id: number): Promise<SearchReply> {
     const photo = this.photos.find((p) => p.id === id);

@@ -8,10 +8,12 @@ import type {
   Album,
   AppStatus,
   Backend,
+  DownloadEvent,
   Failure,
   GalleryPage,
   IndexEvent,
   Lifecycle,
+  ModelsReply,
   PhotoDetails,
   PowerState,
   SearchReply,
@@ -96,6 +98,26 @@ export class TauriBackend implements Backend {
   }
   setSettings(settings: Settings) {
     return invoke<Settings>('set_settings', { settings });
+  }
+  listModels() {
+    return invoke<ModelsReply>('list_models');
+  }
+  downloadModel(name: string, onEvent: (event: DownloadEvent) => void) {
+    const channel = new Channel<DownloadEvent>();
+    channel.onmessage = onEvent;
+    return invoke<boolean>('download_model', { name, onEvent: channel });
+  }
+  cancelDownload(name: string) {
+    return invoke<boolean>('cancel_download', { name });
+  }
+  discardDownload(name: string) {
+    return invoke<ModelsReply>('discard_download', { name });
+  }
+  useModel(id: string) {
+    return invoke<ModelsReply>('use_model', { id });
+  }
+  switchNow() {
+    return invoke<ModelsReply>('switch_now');
   }
   photoUrl(kind: 'preview' | 'thumbnail' | 'full', id: number) {
     return convertFileSrc(`${kind}-${id}`, 'photo');
