@@ -28,7 +28,7 @@
 // build and 10,000 photos).
 
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -88,11 +88,12 @@ async function main() {
   await until('tauri-driver', () => fetch(`${driverUrl}/status`).then((r) => r.ok), 20);
 
   try {
+    const photos = makePhonePhotos(work);
     if (!process.env.MOTIS_E2E_ONLY_GALLERY) {
       await searchAndSecurity(work, gallery, captions);
-      await modelsPanel(work, gallery, hub);
+      await modelsPanel(work, gallery, photos, hub);
     }
-    await galleryAtOnce(work);
+    await galleryAtOnce(work, photos);
   } finally {
     await hub.close();
     rmSync(work, { recursive: true, force: true });
@@ -210,16 +211,23 @@ async function searchAndSecurity(work, gallery, captions) {
 }
 
 const SUGGESTED = 'vit-b-32-laion2b';
+const SWITCH_PHOTOS = 120;
 
-async function modelsPanel(work, gallery, hub) {
+async function modelsPanel(work, gallery, phonePhotos, hub) {
   const data = join(work, 'data-models');
-  let session = await open(['--data-dir', data, '--add-folder', gallery]);
+  // Enough photos that encoding them again takes a while: searches during it are seen.
+  const more = join(work, 'switch-photos');
+  mkdirSync(more);
+  const jpegs = readdirSync(phonePhotos).filter((name) => name.endsWith('.jpg')).sort();
+  for (const name of jpegs.slice(0, SWITCH_PHOTOS)) cpSync(join(phonePhotos, name), join(more, name));
+  const photos = 11 + Math.min(SWITCH_PHOTOS, readdirSync(more).length);
+  let session = await open(['--data-dir', data, '--add-folder', gallery, '--add-folder', more]);
   try {
     const { find, text, click, invoke, run } = session;
     await until('the gallery indexed with the demo model', async () => {
       const status = await invoke('app_status');
-      return status.encoded === 11 && !status.indexing && status.modelId === 'motis-demo';
-    }, 120);
+      return status.photos === photos && status.encoded === photos && !status.indexing && status.modelId === 'motis-demo';
+    }, 300);
     await click('[data-testid="open-models"]');
     const row = `[data-model-id="${SUGGESTED}"]`;
 
@@ -243,7 +251,21 @@ async function modelsPanel(work, gallery, hub) {
       throw new Error(`the manifest does not record the download: ${JSON.stringify(manifest.source)}`);
     }
 
-    // The switch: searches go on while the gallery is encoded with the new model.
+    // The switch: searches go on while the gallery is encoded with the new model, and no
+    // preview is made again.
+    const previewTimes = () => {
+      const times = {};
+      const walk = (dir) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) walk(path);
+          else times[path] = statSync(path).mtimeMs;
+        }
+      };
+      walk(join(data, 'previews'));
+      return times;
+    };
+    const previewsBefore = previewTimes();
     await run(`
       const invoke = window.__TAURI_INTERNALS__.invoke;
       const replies = [];
@@ -257,6 +279,8 @@ async function modelsPanel(work, gallery, hub) {
             replies.push({ model: after.model, searched: after.searched, total: after.total, switching: null, current: arguments[0] });
             break;
           }
+          // A person types a query every few seconds; this leaves the cores to the encoding.
+          await new Promise((resolve) => setTimeout(resolve, 50));
         }
         return replies;
       })().catch((error) => [{ error: String(error) }]);
@@ -270,13 +294,17 @@ async function modelsPanel(work, gallery, hub) {
     if (during.length === 0) throw new Error(`no search answered during the switch: ${JSON.stringify(replies)}`);
     const firstNew = replies.findIndex((r) => r.model === SUGGESTED);
     if (firstNew < 0) throw new Error(`no answer from ${SUGGESTED}: ${JSON.stringify(replies.slice(-3))}`);
-    const wrong = replies.filter((r, i) => (i < firstNew ? r.model !== 'motis-demo' || r.searched !== 11 : r.model !== SUGGESTED));
+    const wrong = replies.filter((r, i) => (i < firstNew ? r.model !== 'motis-demo' || r.searched !== photos : r.model !== SUGGESTED));
     if (wrong.length > 0) throw new Error(`answers out of order or short of the gallery: ${JSON.stringify(wrong)}`);
-    if (replies.at(-1).searched !== 11) throw new Error(`the new model searched ${replies.at(-1).searched} of 11 photos`);
+    if (replies.at(-1).searched !== photos) throw new Error(`the new model searched ${replies.at(-1).searched} of ${photos} photos`);
     await until('the panel to show the new model in use', async () => (await find(`${row} [data-testid="in-use"]`)).length === 1, 20);
+    const previewsAfter = previewTimes();
+    if (Object.keys(previewsBefore).length !== photos || JSON.stringify(previewsAfter) !== JSON.stringify(previewsBefore)) {
+      throw new Error(`previews were made again for the new model (${Object.keys(previewsBefore).length} before, ${Object.keys(previewsAfter).length} after)`);
+    }
     console.log(
       `e2e: a model downloaded from the loopback Hub (cancelled once, then installed); ${during.length} of ${replies.length} ` +
-        `searches answered by the demo model over all 11 photos during the switch, then by ${SUGGESTED}`,
+        `searches answered by the demo model over all ${photos} photos during the switch, then by ${SUGGESTED}`,
     );
     await session.close();
 
@@ -286,7 +314,7 @@ async function modelsPanel(work, gallery, hub) {
       const status = await session.invoke('app_status');
       return status.engine.state === 'ready' && !status.indexing ? status : null;
     }, 60);
-    if (status.modelId !== SUGGESTED || status.encoded !== 11 || status.switching) {
+    if (status.modelId !== SUGGESTED || status.encoded !== photos || status.switching) {
       throw new Error(`after a restart: ${JSON.stringify(status)}`);
     }
   } finally {
@@ -331,15 +359,23 @@ const FIRST_SCREENFUL = `
   check();
 `;
 
-async function galleryAtOnce(work) {
-  const count = Number(process.env.MOTIS_E2E_PHOTOS ?? 1000);
+const PHONE_PHOTOS = Number(process.env.MOTIS_E2E_PHOTOS ?? 1000);
+const THUMBNAILS = process.env.MOTIS_E2E_THUMBNAILS !== '0';
+
+/** The phone-sized photos both the Models part and the gallery at once use. */
+function makePhonePhotos(work) {
   const photos = join(work, 'phone-photos');
-  const thumbnails = process.env.MOTIS_E2E_THUMBNAILS !== '0';
   execFileSync(
     join(root, '.venv/bin/python'),
-    [join(root, 'scripts/make_phone_photos.py'), String(count), photos, ...(thumbnails ? [] : ['--without-thumbnails'])],
+    [join(root, 'scripts/make_phone_photos.py'), String(PHONE_PHOTOS), photos, ...(THUMBNAILS ? [] : ['--without-thumbnails'])],
     { stdio: 'inherit' },
   );
+  return photos;
+}
+
+async function galleryAtOnce(work, photos) {
+  const count = PHONE_PHOTOS;
+  const thumbnails = THUMBNAILS;
   const runs = Number(process.env.MOTIS_E2E_GALLERY_RUNS ?? 1);
   const times = [];
   const firstImages = [];

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 
 pub use catalogue::{AVAILABLE, Available, find_available};
 pub use download::{
-    DownloadEvent, DownloadRequest, Interrupted, discard_download, download_model, interrupted_downloads, model_id_for_repo,
+    DownloadEvent, DownloadRequest, Interrupted, discard_download, download_model, interrupted_downloads,
+    model_id_for_repo,
 };
 pub use fetch::{DEFAULT_ENDPOINT, Hub, RepoFile, Snapshot};
 

@@ -385,36 +385,36 @@ fn a_full_disk_is_a_clear_error_and_leaves_nothing_behind() {
     );
 }
 
+/// A download into `models` whose cancel flag is set once 600,000 bytes are in.
+fn cancelled_at_600k(server: &HubServer, models: &Path) -> Result<motis_embed::Model, HubError> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    download_model(
+        &hub(server).with_cancel(cancel),
+        &Runtime::load().unwrap(),
+        &request("main"),
+        models,
+        &mut |event| {
+            if let DownloadEvent::Bytes { done, .. } = event
+                && done >= 600_000
+            {
+                flag.store(true, Ordering::Relaxed);
+            }
+        },
+    )
+}
+
 /// The app's Cancel: the download stops within a buffer, is listed as interrupted with
 /// how far it got, is resumed by the next download with a Range request, and when
 /// discarded leaves nothing.
 #[test]
 fn a_cancelled_download_stops_is_listed_as_interrupted_and_resumes_or_is_discarded() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
     let server = server();
     let models = tempfile::tempdir().unwrap();
-    let runtime = Runtime::load().unwrap();
-    let cancelled_at_600k = |cancel: &Arc<AtomicBool>| {
-        let cancel = Arc::clone(cancel);
-        move |event: DownloadEvent| {
-            if let DownloadEvent::Bytes { done, .. } = event
-                && done >= 600_000
-            {
-                cancel.store(true, Ordering::Relaxed);
-            }
-        }
-    };
-    let cancel = Arc::new(AtomicBool::new(false));
-    let mut on_event = cancelled_at_600k(&cancel);
-    let stopped = download_model(
-        &hub(&server).with_cancel(Arc::clone(&cancel)),
-        &runtime,
-        &request("main"),
-        models.path(),
-        &mut on_event,
-    );
+    let stopped = cancelled_at_600k(&server, models.path());
     assert!(matches!(stopped, Err(HubError::Cancelled)), "{stopped:?}");
     assert_eq!(installed(models.path()), Vec::<String>::new());
     let interrupted = motis_hub::interrupted_downloads(models.path());
@@ -446,20 +446,15 @@ fn a_cancelled_download_stops_is_listed_as_interrupted_and_resumes_or_is_discard
 
     // Cancelled and discarded: nothing is left, and the next download starts afresh.
     let other = tempfile::tempdir().unwrap();
-    let cancel = Arc::new(AtomicBool::new(false));
-    let mut on_event = cancelled_at_600k(&cancel);
-    let stopped = download_model(
-        &hub(&server).with_cancel(Arc::clone(&cancel)),
-        &runtime,
-        &request("main"),
-        other.path(),
-        &mut on_event,
-    );
+    let stopped = cancelled_at_600k(&server, other.path());
     assert!(matches!(stopped, Err(HubError::Cancelled)), "{stopped:?}");
     motis_hub::discard_download(other.path(), "tiny").unwrap();
     assert_eq!(leftovers(other.path()), Vec::<String>::new());
     assert!(motis_hub::interrupted_downloads(other.path()).is_empty());
     let (fresh, events) = download(&server, other.path());
     fresh.unwrap();
-    assert!(matches!(events.first(), Some(DownloadEvent::Resolved { present: 0, .. })));
+    assert!(matches!(
+        events.first(),
+        Some(DownloadEvent::Resolved { present: 0, .. })
+    ));
 }

@@ -27,6 +27,22 @@ function row(panel: HTMLElement, id: string): HTMLElement {
   return found;
 }
 
+/** 48 photos indexed with the demo model, then "Use this model" on the suggested one:
+ * the gallery is being encoded with it, step by step. */
+async function switching() {
+  const backend = new MockBackend(48, 0);
+  backend.installModel(SUGGESTED);
+  const view = await started(backend);
+  const { app } = view;
+  expect(app.status?.encoded).toBe(48);
+  backend.stepMs = 40;
+  const panel = await openModels(view);
+  await fireEvent.click(within(row(panel, SUGGESTED)).getByTestId('use-model'));
+  await waitFor(() => expect(view.getByTestId('switching')).toBeTruthy());
+  await waitFor(() => expect(app.status?.switching?.covered).toBeGreaterThan(0));
+  return { view, app, backend, panel };
+}
+
 test('the panel lists the installed and the downloadable models with size, licence and note', async () => {
   const view = await started(new MockBackend(12, 0));
   const panel = await openModels(view);
@@ -104,16 +120,7 @@ test('Discard beside a failed download deletes what it fetched', async () => {
 });
 
 test('choosing a model keeps search on the current one while the gallery is encoded, then switches', async () => {
-  const backend = new MockBackend(48, 0);
-  backend.installModel(SUGGESTED);
-  const view = await started(backend);
-  const { app } = view;
-  expect(app.status?.encoded).toBe(48);
-  backend.stepMs = 40;
-  const panel = await openModels(view);
-  await fireEvent.click(within(row(panel, SUGGESTED)).getByTestId('use-model'));
-  await waitFor(() => expect(view.getByTestId('switching')).toBeTruthy());
-  await waitFor(() => expect(app.status?.switching?.covered).toBeGreaterThan(0));
+  const { view, app, panel } = await switching();
 
   // Mid-switch: the current model answers over the whole gallery.
   await app.search('purple star');
@@ -132,14 +139,7 @@ test('choosing a model keeps search on the current one while the gallery is enco
 });
 
 test('"Search with it now" switches before the gallery is encoded, and encoding goes on with it', async () => {
-  const backend = new MockBackend(48, 0);
-  backend.installModel(SUGGESTED);
-  const view = await started(backend);
-  const { app } = view;
-  backend.stepMs = 40;
-  const panel = await openModels(view);
-  await fireEvent.click(within(row(panel, SUGGESTED)).getByTestId('use-model'));
-  await waitFor(() => expect(app.status?.switching?.covered).toBeGreaterThan(0));
+  const { app, panel } = await switching();
   await fireEvent.click(within(panel).getByTestId('switch-now'));
   await waitFor(() => expect(app.status?.modelId).toBe(SUGGESTED));
   expect(app.status!.encoded).toBeLessThan(48);
@@ -150,14 +150,7 @@ test('"Search with it now" switches before the gallery is encoded, and encoding 
 });
 
 test('"Keep the current model" stops a switch', async () => {
-  const backend = new MockBackend(48, 0);
-  backend.installModel(SUGGESTED);
-  const view = await started(backend);
-  const { app } = view;
-  backend.stepMs = 40;
-  const panel = await openModels(view);
-  await fireEvent.click(within(row(panel, SUGGESTED)).getByTestId('use-model'));
-  await waitFor(() => expect(app.status?.switching?.covered).toBeGreaterThan(0));
+  const { app, backend, panel } = await switching();
   await fireEvent.click(within(panel).getByTestId('keep-current'));
   await waitFor(() => expect(app.status?.switching).toBeNull());
   await waitFor(() => expect(app.indexing).toBe(false));
