@@ -583,15 +583,25 @@ impl Catalog {
         Ok(bytes.as_deref().map(bytes_vector))
     }
 
-    /// Photos with a preview but no embedding for `model`, newest first: what an
-    /// indexing run still has to encode. Photos that failed before are tried again.
-    pub fn unencoded(&self, model: &str) -> Result<Vec<(PhotoId, Origin)>, EngineError> {
-        self.query_origins(
+    /// Photos without an embedding for `model`, newest first, each with whether its
+    /// preview is still to be made (the run makes it from the same decode as the model
+    /// input): what an indexing run still has to encode. Photos whose preview failed
+    /// cannot be decoded and are left out; photos whose encoding failed are tried again.
+    pub fn unencoded(&self, model: &str) -> Result<Vec<(PhotoId, Origin, bool)>, EngineError> {
+        self.rows(
             &format!(
-                "SELECT photos.id, {ORIGIN_COLUMNS} FROM {PHOTOS} WHERE preview_state = 'done' AND photos.id NOT IN
-                 (SELECT photo_id FROM embeddings WHERE model = ?1) ORDER BY mtime_ns DESC, photos.id DESC"
+                "SELECT photos.id, {ORIGIN_COLUMNS}, preview_state FROM {PHOTOS} WHERE preview_state != 'failed'
+                 AND photos.id NOT IN (SELECT photo_id FROM embeddings WHERE model = ?1)
+                 ORDER BY mtime_ns DESC, photos.id DESC"
             ),
             [model],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    origin(r, 1)?,
+                    r.get::<_, String>(5)? != PreviewState::Done.as_str(),
+                ))
+            },
         )
     }
 

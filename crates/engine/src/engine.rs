@@ -184,12 +184,16 @@ impl Engine {
 
     /// Make the preview of one photo; returns its upright size and EXIF orientation.
     pub(crate) fn make_preview(&self, id: PhotoId, origin: &Origin) -> Made {
-        let made = (|| -> Result<(u32, u32, u8), EngineError> {
-            let decoded = self.decode(origin, PREVIEW_LONG_SIDE)?;
-            write_preview(&decoded.image, PREVIEW_LONG_SIDE, &self.data.preview_path(id))?;
-            Ok((decoded.width, decoded.height, decoded.orientation))
-        })();
-        made.map_err(|error| error.to_string())
+        self.decode(origin, PREVIEW_LONG_SIDE)
+            .and_then(|decoded| self.preview_from(id, &decoded))
+            .map_err(|error| error.to_string())
+    }
+
+    /// Write the preview of photo `id` from `decoded` (decoded with its shorter side at
+    /// least [`PREVIEW_LONG_SIDE`], or whole); returns its upright size and orientation.
+    pub(crate) fn preview_from(&self, id: PhotoId, decoded: &Decoded) -> Result<(u32, u32, u8), EngineError> {
+        write_preview(&decoded.image, PREVIEW_LONG_SIDE, &self.data.preview_path(id))?;
+        Ok((decoded.width, decoded.height, decoded.orientation))
     }
 
     pub fn model(&self) -> &Model {

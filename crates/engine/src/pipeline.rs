@@ -1,7 +1,9 @@
 //! The indexing run: scan (the gallery is complete in the catalog once it ends) →
-//! previews on a worker pool, yielding to those the screen asks for → decode and
-//! preprocess on a worker pool → batched encoding on blocking threads, each owning an
-//! ONNX Runtime session → one writer that stores embeddings and feeds the index.
+//! previews of the newest photos on a worker pool, yielding to those the screen asks for
+//! → decode on a worker pool, once per photo: the preview (for photos that still lack
+//! one) and the model input from the same decode → batched encoding on blocking threads,
+//! each owning an ONNX Runtime session → one writer that stores embeddings and previews
+//! and feeds the index.
 //!
 //! Stages are joined by bounded queues, so memory stays flat whatever the gallery size.
 //! A photo that fails is an `ItemFailed` event and a catalog row with its cause; the run
@@ -9,14 +11,16 @@
 //! saves the index now and then (see `live_index`), so that a kill at any moment leaves
 //! a consistent pair and the next run resumes with what is left.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use motis_embed::{ImageEncoder, Tower};
-use motis_media::Preprocessor;
+use motis_embed::{ImageEncoder, Runtime, Tower};
+use motis_media::{PREVIEW_LONG_SIDE, Preprocessor};
 use tokio::sync::mpsc;
 
+use crate::previews::Made;
 use crate::{
     CancellationToken, Catalog, Engine, EngineError, IndexEvent, IndexSummary, LibraryItem, Origin, Phase, PhotoId,
     ScanReport, Source, scan_folder,
@@ -30,6 +34,12 @@ pub struct IndexOptions {
     pub encoders: usize,
     /// Photos per encoder call.
     pub batch_size: usize,
+    /// Previews made in a phase of their own before encoding, for the newest photos
+    /// (the top of the gallery: a person's first screens, made while no encoder takes
+    /// the cores); the others are made from the decode encoding does anyway, so that
+    /// each photo is decoded once. Photos the run does not encode always get theirs in
+    /// that phase.
+    pub previews_first: usize,
     /// How often the index file is saved while encoding. A crash loses no embedding
     /// either way (the catalog has them); a shorter interval means less to fold in at
     /// the next start.
@@ -45,6 +55,7 @@ impl Default for IndexOptions {
             decode_workers: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
             encoders: 1,
             batch_size: 16,
+            previews_first: 256,
             save_interval: Duration::from_secs(30),
             progress_interval: Duration::from_millis(100),
         }
@@ -163,13 +174,10 @@ pub(crate) async fn run(
         })
         .await?;
     }
-    if !cancel.is_cancelled() {
-        make_previews(&engine, &writer, &options, &cancel, &sink, &mut summary).await?;
-    }
     let encoded = if cancel.is_cancelled() {
         Ok(())
     } else {
-        encode(&engine, &writer, &options, &cancel, &sink, &mut summary).await
+        previews_then_encode(&engine, &writer, &options, &cancel, &sink, &mut summary).await
     };
     // Whatever happened while encoding, what was stored goes into the saved index.
     let saved = {
@@ -333,7 +341,12 @@ async fn join_all(handles: Vec<tokio::task::JoinHandle<()>>) -> Result<(), Engin
     Ok(())
 }
 
-async fn make_previews(
+/// The previews phase, then encoding. Each photo is decoded once where it can be: the
+/// previews phase makes those of the newest photos (the top of the gallery, what a person
+/// sees first, while no encoder competes for the cores) and of photos this run does not
+/// encode; encoding makes the rest from the decode it does for the model input. When the
+/// image tower cannot run, every preview is made here, and then the error is returned.
+async fn previews_then_encode(
     engine: &Arc<Engine>,
     writer: &Shared<Catalog>,
     options: &IndexOptions,
@@ -341,7 +354,59 @@ async fn make_previews(
     sink: &Sink,
     summary: &mut IndexSummary,
 ) -> Result<(), EngineError> {
-    let jobs = lock(writer).without_preview()?;
+    let (without_preview, to_encode) = {
+        let catalog = lock(writer);
+        (catalog.without_preview()?, catalog.unencoded(&engine.key)?)
+    };
+    let runtime = if to_encode.is_empty() {
+        None
+    } else {
+        let engine = Arc::clone(engine);
+        Some(blocking(move || engine.prepare(Tower::Image)).await)
+    };
+    let previews_ride_along = matches!(runtime, Some(Ok(_)));
+    let jobs: Vec<(PhotoId, Origin)> = if previews_ride_along {
+        let encoded_here: HashSet<PhotoId> = to_encode.iter().map(|(id, _, _)| *id).collect();
+        without_preview
+            .into_iter()
+            .enumerate()
+            .filter(|(position, (id, _))| *position < options.previews_first || !encoded_here.contains(id))
+            .map(|(_, job)| job)
+            .collect()
+    } else {
+        without_preview
+    };
+    make_previews(engine, writer, jobs, options, cancel, sink, summary).await?;
+    let runtime = match runtime {
+        Some(Err(error)) => return Err(error),
+        _ if cancel.is_cancelled() => return Ok(()),
+        runtime => runtime,
+    };
+    // Read again: the previews phase made some of these previews, and failed others (a
+    // photo that cannot be decoded is not encoded), or made one that failed before.
+    let jobs = lock(writer).unencoded(&engine.key)?;
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let runtime = match runtime {
+        Some(Ok(runtime)) => runtime,
+        _ => {
+            let engine = Arc::clone(engine);
+            blocking(move || engine.prepare(Tower::Image)).await?
+        }
+    };
+    encode(engine, writer, runtime, jobs, options, cancel, sink, summary).await
+}
+
+async fn make_previews(
+    engine: &Arc<Engine>,
+    writer: &Shared<Catalog>,
+    jobs: Vec<(PhotoId, Origin)>,
+    options: &IndexOptions,
+    cancel: &CancellationToken,
+    sink: &Sink,
+    summary: &mut IndexSummary,
+) -> Result<(), EngineError> {
     let progress = Progress::new(Phase::Previews, jobs.len(), options.progress_interval, sink);
     engine.previews.set_run_active(true);
     let (sender, mut results) = mpsc::channel(64);
@@ -361,35 +426,19 @@ async fn make_previews(
         let (writer, sink, engine) = (Arc::clone(writer), Arc::clone(sink), Arc::clone(engine));
         blocking(move || {
             let mut progress = progress;
-            let (mut done, mut failures) = (Vec::new(), Vec::new());
-            let mut last_flush = Instant::now();
-            let flush = |done: &mut Vec<(PhotoId, u32, u32, u8)>,
-                         failures: &mut Vec<(PhotoId, String)>|
-             -> Result<(), EngineError> {
-                lock(&writer).record_previews(done, failures)?;
-                engine
-                    .previews
-                    .forget(done.drain(..).map(|d| d.0).chain(failures.drain(..).map(|f| f.0)));
-                Ok(())
-            };
+            let mut previews = PreviewRecorder::new();
             while let Some((id, origin, made)) = results.blocking_recv() {
-                match made {
-                    Ok((width, height, orientation)) => {
-                        done.push((id, width, height, orientation));
-                        progress.advance(1, 0);
-                    }
+                match &made {
+                    Ok(_) => progress.advance(1, 0),
                     Err(cause) => {
                         failed(&sink, Some(id), &origin.label(), cause.clone());
-                        failures.push((id, cause));
                         progress.advance(0, 1);
                     }
                 }
-                if done.len() + failures.len() >= 256 || last_flush.elapsed() >= Duration::from_millis(250) {
-                    flush(&mut done, &mut failures)?;
-                    last_flush = Instant::now();
-                }
+                previews.add(id, made);
+                previews.flush_now_and_then(&writer, &engine)?;
             }
-            flush(&mut done, &mut failures)?;
+            previews.flush(&writer, &engine)?;
             Ok((progress.done, progress.failed))
         })
     };
@@ -403,6 +452,58 @@ async fn make_previews(
     Ok(())
 }
 
+/// Previews made, written to the catalog in batches and then dropped from the preview
+/// desk (which holds each for the screen until the catalog has it).
+struct PreviewRecorder {
+    done: Vec<(PhotoId, u32, u32, u8)>,
+    failures: Vec<(PhotoId, String)>,
+    last_flush: Instant,
+    /// Previews made in all.
+    made: usize,
+}
+
+impl PreviewRecorder {
+    fn new() -> PreviewRecorder {
+        PreviewRecorder {
+            done: Vec::new(),
+            failures: Vec::new(),
+            last_flush: Instant::now(),
+            made: 0,
+        }
+    }
+
+    fn add(&mut self, id: PhotoId, made: Made) {
+        match made {
+            Ok((width, height, orientation)) => {
+                self.done.push((id, width, height, orientation));
+                self.made += 1;
+            }
+            Err(cause) => self.failures.push((id, cause)),
+        }
+    }
+
+    /// Write what is waiting once there is a batch of it or a moment has passed: the
+    /// screen reads previews' states in the catalog.
+    fn flush_now_and_then(&mut self, writer: &Shared<Catalog>, engine: &Engine) -> Result<(), EngineError> {
+        if self.done.len() + self.failures.len() >= 256 || self.last_flush.elapsed() >= Duration::from_millis(250) {
+            self.flush(writer, engine)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, writer: &Shared<Catalog>, engine: &Engine) -> Result<(), EngineError> {
+        lock(writer).record_previews(&self.done, &self.failures)?;
+        engine.previews.forget(
+            self.done
+                .drain(..)
+                .map(|d| d.0)
+                .chain(self.failures.drain(..).map(|f| f.0)),
+        );
+        self.last_flush = Instant::now();
+        Ok(())
+    }
+}
+
 /// A photo turned into its model input, on its way to an encoder.
 struct Prepared {
     id: PhotoId,
@@ -412,26 +513,34 @@ struct Prepared {
 /// What reaches the writer.
 enum Outcome {
     Encoded(Vec<(PhotoId, Vec<f32>)>),
-    Failed { id: PhotoId, label: PathBuf, cause: String },
+    Failed {
+        id: PhotoId,
+        label: PathBuf,
+        cause: String,
+    },
+    /// A preview made from the decode for the model input (or by the screen meanwhile).
+    Preview {
+        id: PhotoId,
+        label: PathBuf,
+        made: Made,
+    },
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn encode(
     engine: &Arc<Engine>,
     writer: &Shared<Catalog>,
+    runtime: Runtime,
+    jobs: Vec<(PhotoId, Origin, bool)>,
     options: &IndexOptions,
     cancel: &CancellationToken,
     sink: &Sink,
     summary: &mut IndexSummary,
 ) -> Result<(), EngineError> {
-    let jobs = lock(writer).unencoded(&engine.key)?;
     let progress = Progress::new(Phase::Encoding, jobs.len(), options.progress_interval, sink);
     if jobs.is_empty() {
         return Ok(());
     }
-    let runtime = {
-        let engine = Arc::clone(engine);
-        blocking(move || engine.prepare(Tower::Image)).await?
-    };
     // A fatal error in one stage (the model cannot run) stops the others.
     let stop = cancel.child_token();
     let batch_size = options.batch_size.max(1);
@@ -440,6 +549,7 @@ async fn encode(
 
     let spec = engine.model.input.clone();
     let min_short_side = spec.min_decode_side();
+    engine.previews.set_run_active(true);
     let decoders = {
         let failures = outcome_sender.clone();
         let reader = Arc::clone(engine);
@@ -449,11 +559,36 @@ async fn encode(
             &stop,
             prepared_sender,
             move || Preprocessor::new(spec.clone()),
-            move |preprocessor: &mut Preprocessor, (id, origin): (PhotoId, Origin)| {
+            move |preprocessor: &mut Preprocessor, (id, origin, preview_pending): (PhotoId, Origin, bool)| {
+                // One decode for the preview and the model input, through the preview
+                // desk (the screen's requests first; one it made is not made again).
+                let mut decoded_here = None;
+                if preview_pending {
+                    let made = reader.previews.in_background(id, || {
+                        let decoded = reader
+                            .decode(&origin, PREVIEW_LONG_SIDE.max(min_short_side))
+                            .map_err(|e| e.to_string())?;
+                        let made = reader.preview_from(id, &decoded).map_err(|e| e.to_string());
+                        decoded_here = Some(decoded);
+                        made
+                    });
+                    let failed = made.is_err();
+                    let _ = failures.blocking_send(Outcome::Preview {
+                        id,
+                        label: origin.label(),
+                        made,
+                    });
+                    // It cannot be decoded: the preview's failure says why, once.
+                    if failed {
+                        return None;
+                    }
+                }
                 let mut pixels = vec![0.0; preprocessor.spec().len()];
-                let ready = reader
-                    .decode(&origin, min_short_side)
-                    .and_then(|decoded| Ok(preprocessor.write_input(&decoded.image, &mut pixels)?));
+                let ready = match decoded_here {
+                    Some(decoded) => Ok(decoded),
+                    None => reader.decode(&origin, min_short_side),
+                }
+                .and_then(|decoded| Ok(preprocessor.write_input(&decoded.image, &mut pixels)?));
                 match ready {
                     Ok(()) => Some(Prepared { id, pixels }),
                     Err(error) => {
@@ -510,8 +645,18 @@ async fn encode(
         blocking(move || {
             let mut progress = progress;
             let mut last_save = Instant::now();
+            let mut previews = PreviewRecorder::new();
             while let Some(outcome) = outcomes.blocking_recv() {
                 match outcome {
+                    Outcome::Preview { id, label, made } => {
+                        if let Err(cause) = &made {
+                            failed(&sink, Some(id), &label, cause.clone());
+                            progress.advance(0, 1);
+                        }
+                        previews.add(id, made);
+                        previews.flush_now_and_then(&writer, &engine)?;
+                        continue;
+                    }
                     Outcome::Encoded(batch) => {
                         lock(&writer).store_embeddings(&engine.key, &batch)?;
                         {
@@ -534,10 +679,12 @@ async fn encode(
                     }
                 }
             }
-            Ok((progress.done, progress.failed))
+            previews.flush(&writer, &engine)?;
+            Ok((progress.done, progress.failed, previews.made))
         })
     };
     let written = writing.await;
+    engine.previews.set_run_active(false);
     if written.is_err() {
         // The writer failed (disk full, say): nothing more can be stored.
         stop.cancel();
@@ -552,9 +699,10 @@ async fn encode(
             first_error.get_or_insert(error);
         }
     }
-    let (encoded, failed) = written?;
+    let (encoded, failed, previews) = written?;
     summary.encoded += encoded;
     summary.failed += failed;
+    summary.previews += previews;
     match first_error {
         Some(error) => Err(error),
         None => Ok(()),

@@ -74,21 +74,35 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
     assert_eq!(file_of(&catalog, id_c), None);
     let mut expected = vec![id_a, report.added[0]];
     expected.sort();
+    let todo = |catalog: &Catalog| {
+        let mut todo: Vec<_> = catalog
+            .unencoded("motis-demo")
+            .unwrap()
+            .into_iter()
+            .map(|(id, _, preview_pending)| (id, preview_pending))
+            .collect();
+        todo.sort();
+        todo
+    };
     assert_eq!(
-        catalog.unencoded("motis-demo").unwrap(),
-        vec![],
-        "nothing is encoded before its preview"
+        todo(&catalog),
+        expected.iter().map(|&id| (id, true)).collect::<Vec<_>>(),
+        "to encode, with their previews still to make"
     );
     let previews: Vec<_> = expected.iter().map(|&id| (id, 4, 3, 1)).collect();
     catalog.record_previews(&previews, &[]).unwrap();
-    let mut todo: Vec<_> = catalog
-        .unencoded("motis-demo")
-        .unwrap()
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
-    todo.sort();
-    assert_eq!(todo, expected);
+    assert_eq!(
+        todo(&catalog),
+        expected.iter().map(|&id| (id, false)).collect::<Vec<_>>()
+    );
+    catalog
+        .record_previews(&[], &[(expected[0], "truncated".into())])
+        .unwrap();
+    assert_eq!(
+        todo(&catalog),
+        vec![(expected[1], false)],
+        "a photo that cannot be decoded is not encoded"
+    );
     // The saved index may still hold the old vectors of the changed and the deleted photo.
     let mut tombstones = catalog.index_tombstones("motis-demo").unwrap();
     tombstones.sort();

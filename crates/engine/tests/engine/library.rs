@@ -360,6 +360,47 @@ fn the_gallery_is_complete_when_the_scan_ends_and_the_screen_gets_previews_at_on
     assert!(gallery.iter().all(|p| p.preview == PreviewState::Done));
 }
 
+/// The newest photos get their previews in a phase of their own (the top of the gallery,
+/// before any encoder takes the cores); every other photo is read and decoded once, its
+/// preview and its model input made from the same decode, with the same previews and the
+/// same search as before.
+#[test]
+fn past_the_newest_photos_each_photo_is_read_once_for_its_preview_and_its_model_input() {
+    let setup = Setup::new();
+    let options = IndexOptions {
+        previews_first: 3,
+        ..small_batches()
+    };
+    let (result, events) = setup.index_with(library_source(None), options, CancellationToken::new(), |_| {});
+    let summary = result.unwrap();
+    assert_eq!(failures(&events), vec![]);
+    assert_eq!((summary.previews, summary.encoded, summary.searchable), (10, 10, 10));
+    let previews_phase = events.iter().find_map(|e| match e {
+        IndexEvent::Progress {
+            phase: Phase::Previews,
+            total,
+            ..
+        } => Some(*total),
+        _ => None,
+    });
+    assert_eq!(previews_phase, Some(3));
+    let gallery = setup.engine.gallery(0, 100).unwrap();
+    for (position, photo) in gallery.iter().enumerate() {
+        assert_eq!(photo.preview, PreviewState::Done);
+        let preview = setup.engine.preview_path(photo.id).unwrap().unwrap();
+        let (width, height) = image::image_dimensions(&preview).unwrap();
+        assert_eq!(
+            width.max(height),
+            320.min(photo.width.unwrap().max(photo.height.unwrap()))
+        );
+        let reads = setup.library.reads_of(&photo.origin.name());
+        assert_eq!(reads, if position < 3 { 2 } else { 1 }, "{}", photo.origin.name());
+    }
+    for (name, caption) in captions() {
+        assert_eq!(top(&setup.engine, &caption, 3)[0], library_origin(&name), "{caption:?}");
+    }
+}
+
 #[test]
 fn a_library_photo_the_screen_asks_for_that_cannot_be_previewed_names_the_cause() {
     let setup = Setup::new();

@@ -266,41 +266,56 @@ fn bad_photos_fail_one_by_one_naming_the_file_and_the_run_goes_on() {
     std::fs::copy(fixtures.join("images/landscape.jpg"), &not_utf8).unwrap();
     std::os::unix::fs::symlink(&photos, photos.join("loop")).unwrap();
 
-    let engine = open(&dir.path().join("data"));
-    let (summary, events) = index(&engine, &[&photos]);
-    let mut failed: Vec<String> = failures(&events).iter().map(|(p, _)| file_name(p)).collect();
-    failed.sort();
-    assert_eq!(failed, ["bomb.png", "empty.jpg", "not-a-photo.jpg", "truncated.jpg"]);
-    for (path, cause) in failures(&events) {
-        assert!(
-            cause.contains(&path.display().to_string()),
-            "{cause:?} must name the file"
+    // Previews in a phase of their own, and made from the decode for the model input.
+    for previews_first in [IndexOptions::default().previews_first, 0] {
+        let engine = open(&dir.path().join(format!("data-{previews_first}")));
+        let options = IndexOptions {
+            previews_first,
+            ..small_batches()
+        };
+        let (summary, events) = index_with(&engine, &[&photos], options, CancellationToken::new(), |_| {});
+        let summary = summary.unwrap();
+        let mut failed: Vec<String> = failures(&events).iter().map(|(p, _)| file_name(p)).collect();
+        failed.sort();
+        assert_eq!(
+            failed,
+            ["bomb.png", "empty.jpg", "not-a-photo.jpg", "truncated.jpg"],
+            "previews_first {previews_first}"
         );
+        for (path, cause) in failures(&events) {
+            assert!(
+                cause.contains(&path.display().to_string()),
+                "{cause:?} must name the file"
+            );
+        }
+        let causes: HashMap<String, String> = engine
+            .failures()
+            .unwrap()
+            .into_iter()
+            .map(|f| (file_name(&f.origin.label()), f.cause))
+            .collect();
+        assert!(causes["bomb.png"].contains("100000×100000"), "{causes:?}");
+        assert!(causes["truncated.jpg"].contains("truncated"), "{causes:?}");
+        assert_eq!(causes.len(), 4);
+        let good = 10 + 5 + 2;
+        assert_eq!(
+            (summary.previews, summary.encoded, summary.failed, summary.searchable),
+            (good, good, 4, good)
+        );
+        // The photo with a name that is not UTF-8 comes back with its exact bytes.
+        let id = engine.photo_id_by_path(&not_utf8).unwrap();
+        let photo = engine.photo(id).unwrap();
+        assert_eq!(photo.origin, Origin::File(not_utf8.canonicalize().unwrap()));
+        assert_eq!((photo.width, photo.height), (Some(200), Some(150)));
+        let panorama = engine
+            .photo(engine.photo_id_by_path(&photos.join("panorama.jpg")).unwrap())
+            .unwrap();
+        assert_eq!((panorama.width, panorama.height), (Some(20_000), Some(300)));
+        assert!(matches!(
+            engine.similar(id, 3, SearchMode::Exact).unwrap(),
+            SearchResults::Matches { found, .. } if found.len() == 3 && found.iter().all(|f| f.id != id)
+        ));
     }
-    let causes: HashMap<String, String> = engine
-        .failures()
-        .unwrap()
-        .into_iter()
-        .map(|f| (file_name(&f.origin.label()), f.cause))
-        .collect();
-    assert!(causes["bomb.png"].contains("100000×100000"), "{causes:?}");
-    assert!(causes["truncated.jpg"].contains("truncated"), "{causes:?}");
-    assert_eq!(causes.len(), 4);
-    let good = 10 + 5 + 2;
-    assert_eq!((summary.encoded, summary.failed, summary.searchable), (good, 4, good));
-    // The photo with a name that is not UTF-8 comes back with its exact bytes.
-    let id = engine.photo_id_by_path(&not_utf8).unwrap();
-    let photo = engine.photo(id).unwrap();
-    assert_eq!(photo.origin, Origin::File(not_utf8.canonicalize().unwrap()));
-    assert_eq!((photo.width, photo.height), (Some(200), Some(150)));
-    let panorama = engine
-        .photo(engine.photo_id_by_path(&photos.join("panorama.jpg")).unwrap())
-        .unwrap();
-    assert_eq!((panorama.width, panorama.height), (Some(20_000), Some(300)));
-    assert!(matches!(
-        engine.similar(id, 3, SearchMode::Exact).unwrap(),
-        SearchResults::Matches { found, .. } if found.len() == 3 && found.iter().all(|f| f.id != id)
-    ));
 }
 
 #[test]
