@@ -110,6 +110,8 @@ fn write_photo(path: &Path, seed: u32) -> Result<()> {
 struct Timings {
     phase_started: Vec<(Phase, Instant)>,
     ended: Option<Instant>,
+    /// Previews made in the previews phase (the rest come from encoding's decode).
+    previews_phase_done: usize,
 }
 
 pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()> {
@@ -170,6 +172,7 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
     let timings = Arc::new(Mutex::new(Timings {
         phase_started: Vec::new(),
         ended: None,
+        previews_phase_done: 0,
     }));
     let recorded = Arc::clone(&timings);
     let tokio = tokio::runtime::Runtime::new()?;
@@ -180,6 +183,14 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
         CancellationToken::new(),
         move |event| {
             let mut timings = recorded.lock().unwrap_or_else(|p| p.into_inner());
+            if let IndexEvent::Progress {
+                phase: Phase::Previews,
+                done,
+                ..
+            } = &event
+            {
+                timings.previews_phase_done = *done;
+            }
             match event {
                 IndexEvent::Progress { phase, .. } if timings.phase_started.last().map(|(p, _)| *p) != Some(phase) => {
                     timings.phase_started.push((phase, Instant::now()))
@@ -204,7 +215,7 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
             (end - timings.phase_started[i].1).as_secs_f64()
         })
     };
-    let previews_per_second = summary.previews as f64 / phase_seconds(Phase::Previews);
+    let previews_per_second = timings.previews_phase_done as f64 / phase_seconds(Phase::Previews);
     let encoding_per_second = summary.encoded as f64 / phase_seconds(Phase::Encoding);
     let whole_per_second = summary.encoded as f64 / run_seconds;
 
@@ -289,10 +300,14 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
     )?;
     writeln!(
         out,
-        "encoding phase        {encoding_per_second:.1} photos/s = {:.0} % of model only (decode, preprocess, encode, store)",
+        "encoding phase        {encoding_per_second:.1} photos/s = {:.0} % of model only (decode, preview, preprocess, encode, store)",
         ratio * 100.0
     )?;
-    writeln!(out, "previews              {previews_per_second:.1} photos/s")?;
+    writeln!(
+        out,
+        "previews phase        {previews_per_second:.1} photos/s ({} of the {} previews; the rest from encoding's decode)",
+        timings.previews_phase_done, summary.previews
+    )?;
     writeln!(
         out,
         "whole run             {whole_per_second:.1} photos/s (scan + previews + encoding, {run_seconds:.1} s)"

@@ -55,7 +55,7 @@ impl Default for IndexOptions {
             decode_workers: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
             encoders: 1,
             batch_size: 16,
-            previews_first: 256,
+            previews_first: 128,
             save_interval: Duration::from_secs(30),
             progress_interval: Duration::from_millis(100),
         }
