@@ -13,7 +13,7 @@ same files.
 
 --noisy writes what a phone's small sensor gives in ordinary light instead: luminance and
 chroma noise at the pixel level (sigma 14 and 6 levels), each photo at a quality between
-85 and 92, 4:2:0 as phones write them, about 4 MB each. Entropy decoding, which DCT
+85 and 92, 4:2:0 as phones write them, about 4.7 MB each. Entropy decoding, which DCT
 scaling does not shorten, is then most of a decode's cost, as with real phone photos:
 what `scripts/bench-indexing` measures on.
 """

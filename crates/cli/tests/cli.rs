@@ -285,8 +285,10 @@ fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let photos = dir.path().join("photos");
-    gallery(&photos, 4);
-    let total = 50;
+    // Enough photos that a run lasts through the kills, and that some previews are made
+    // while encoding (past the newest 128).
+    gallery(&photos, 19);
+    let total: u64 = 200;
     // Each moment: kill once the run prints a line starting with this, after a pause.
     let moments = [
         ("indexing", 0),
@@ -329,12 +331,12 @@ fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
         let finished = json(&motis_in(&data, &["index", photos.to_str().unwrap(), "--json"]));
         assert_eq!(
             (finished["photos"].as_u64(), finished["searchable"].as_u64()),
-            (Some(50), Some(50))
+            (Some(total), Some(total))
         );
         let status = json(&motis_in(&data, &["status", "--json"]));
         assert_eq!(
             (status["encoded"].as_u64(), status["searchable"].as_u64()),
-            (Some(50), Some(50))
+            (Some(total), Some(total))
         );
         let (name, caption) = &captions()[round % 10];
         let found = json(&motis_in(&data, &["search", caption, "-k", "1", "--json"]));
