@@ -13,7 +13,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 use tauri_plugin_photo_library::{Access, LIBRARY_NAME, PhotoLibraryExt};
 
-use crate::state::{AppState, EngineState, Settings, covers_the_gallery, lock};
+use crate::state::{AppState, EngineState, Settings, coverage, lock};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CommandError {
@@ -89,7 +89,7 @@ pub struct Switching {
 }
 
 pub fn switching(next: &Engine) -> Reply<Switching> {
-    let (covered, total) = covers_the_gallery(next)?;
+    let (covered, total) = coverage(next)?;
     let manifest = &next.model().manifest;
     Ok(Switching {
         id: manifest.id.clone(),
@@ -284,7 +284,7 @@ pub async fn finish_switch_if_covered(app: &AppHandle, state: &AppState) -> Repl
     let Some(next) = state.next() else {
         return Ok(());
     };
-    let (covered, total) = blocking(move || covers_the_gallery(&next)).await?;
+    let (covered, total) = blocking(move || coverage(&next)).await?;
     if covered >= total {
         state.switch_to_next(app)?;
     }

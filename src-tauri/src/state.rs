@@ -222,9 +222,10 @@ impl AppState {
     }
 }
 
-/// Whether `engine` has encoded every photo that can be encoded: a switch to it is
-/// complete. Photos that failed (unreadable files) never will be.
-pub fn covers_the_gallery(engine: &Engine) -> Result<(usize, usize), CommandError> {
+/// How far `engine` has encoded the gallery: photos encoded, of those that can be (photos
+/// that failed, unreadable files, never will be). A switch to it is complete when the
+/// two meet.
+pub fn coverage(engine: &Engine) -> Result<(usize, usize), CommandError> {
     let status = engine.status()?;
     Ok((
         status.searchable,

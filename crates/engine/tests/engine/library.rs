@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use motis_engine::{
-    CancellationToken, Engine, EngineError, IndexEvent, IndexOptions, IndexSummary, Origin, Phase, PreviewState,
-    SearchMode, SearchResults, Source,
+    CancellationToken, Engine, EngineError, IndexEvent, IndexOptions, IndexSummary, Origin, Phase, PhotoRecord,
+    PreviewState, SearchMode, SearchResults, Source,
 };
 
 use super::fake_library::{FakeLibrary, NAME, id_of};
@@ -127,13 +127,7 @@ fn library_photos_are_indexed_like_folder_photos_and_read_at_reduced_size() {
         assert_eq!(top(&setup.engine, &caption, 3)[0], library_origin(&name), "{caption:?}");
     }
     for photo in setup.engine.gallery(0, 100).unwrap() {
-        assert_eq!(photo.preview, PreviewState::Done);
-        let preview = setup.engine.preview_path(photo.id).unwrap().unwrap();
-        let (width, height) = image::image_dimensions(&preview).unwrap();
-        assert_eq!(
-            width.max(height),
-            320.min(photo.width.unwrap().max(photo.height.unwrap()))
-        );
+        assert_preview_made(&setup.engine, &photo);
     }
     // Each photo was read twice (preview, model input), each time asking the platform
     // for a reduced rendition, never for the original.
@@ -364,6 +358,17 @@ fn the_gallery_is_complete_when_the_scan_ends_and_the_screen_gets_previews_at_on
 /// before any encoder takes the cores); every other photo is read and decoded once, its
 /// preview and its model input made from the same decode, with the same previews and the
 /// same search as before.
+/// The photo's preview is made, 320 pixels on its long side (or the photo's own size).
+fn assert_preview_made(engine: &Engine, photo: &PhotoRecord) {
+    assert_eq!(photo.preview, PreviewState::Done);
+    let preview = engine.preview_path(photo.id).unwrap().unwrap();
+    let (width, height) = image::image_dimensions(&preview).unwrap();
+    assert_eq!(
+        width.max(height),
+        320.min(photo.width.unwrap().max(photo.height.unwrap()))
+    );
+}
+
 #[test]
 fn past_the_newest_photos_each_photo_is_read_once_for_its_preview_and_its_model_input() {
     let setup = Setup::new();
@@ -386,13 +391,7 @@ fn past_the_newest_photos_each_photo_is_read_once_for_its_preview_and_its_model_
     assert_eq!(previews_phase, Some(3));
     let gallery = setup.engine.gallery(0, 100).unwrap();
     for (position, photo) in gallery.iter().enumerate() {
-        assert_eq!(photo.preview, PreviewState::Done);
-        let preview = setup.engine.preview_path(photo.id).unwrap().unwrap();
-        let (width, height) = image::image_dimensions(&preview).unwrap();
-        assert_eq!(
-            width.max(height),
-            320.min(photo.width.unwrap().max(photo.height.unwrap()))
-        );
+        assert_preview_made(&setup.engine, photo);
         let reads = setup.library.reads_of(&photo.origin.name());
         assert_eq!(reads, if position < 3 { 2 } else { 1 }, "{}", photo.origin.name());
     }
