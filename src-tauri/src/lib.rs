@@ -39,6 +39,7 @@ fn launch_options() -> Launch {
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    motis_engine::use_one_allocator_arena();
     platform::before_webview();
     let launch = launch_options();
     let builder = tauri::Builder::default();

@@ -196,6 +196,7 @@ mod exit {
 struct Cancelled;
 
 fn main() -> ExitCode {
+    motis_engine::use_one_allocator_arena();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -261,12 +261,19 @@ impl Engine {
     /// Unit-length text embeddings, in the order given, with the model's text tower
     /// (loaded on first use and kept).
     pub fn encode_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EngineError> {
+        let mut encoder = self.text_encoder()?;
+        Ok(encoder.as_mut().expect("loaded by text_encoder").encode(texts)?)
+    }
+
+    /// The text tower, loaded (and its optimised copy made, the first time on this data
+    /// folder) unless it already is.
+    pub(crate) fn text_encoder(&self) -> Result<MutexGuard<'_, Option<TextEncoder>>, EngineError> {
         let mut encoder = lock(&self.text);
         if encoder.is_none() {
             let runtime = self.prepare(Tower::Text)?;
             *encoder = Some(TextEncoder::new(&runtime, &self.model, self.threads)?);
         }
-        Ok(encoder.as_mut().expect("set above").encode(texts)?)
+        Ok(encoder)
     }
 
     /// The stored embedding of photo `id` under this model.

@@ -5,6 +5,7 @@
 //! Not here: decoding pixels (motis-media), running models (motis-embed), the vector
 //! index itself (motis-index), and anything that knows about Tauri or terminals.
 
+mod allocator;
 pub mod catalog;
 mod data;
 mod engine;
@@ -18,6 +19,7 @@ mod source;
 
 use std::path::PathBuf;
 
+pub use allocator::use_one_allocator_arena;
 pub use catalog::{Catalog, CatalogCounts, Failure, PhotoId, PhotoRecord, PreviewState, ScanReport};
 pub use data::{DataDir, RENDITION_SIDES};
 pub use engine::{Engine, EngineConfig, Found, Query, SearchResults, Status};

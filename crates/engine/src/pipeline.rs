@@ -199,6 +199,19 @@ pub(crate) async fn run(
     } else {
         IndexEvent::Finished(summary.clone())
     });
+    if !cancel.is_cancelled() {
+        // Searches come next: the text tower is loaded now, with the image tower
+        // released, so that the first search on a new data folder does not make the
+        // text tower's optimised copy in a process of its own (a fresh search's peak
+        // memory with ViT-B/32 fp32: 569 MB when it makes the copy, 220 MB after). A
+        // tower that will not load is the search's error to report.
+        let engine = Arc::clone(&engine);
+        blocking(move || {
+            drop(engine.text_encoder());
+            Ok(())
+        })
+        .await?;
+    }
     Ok(summary)
 }
 

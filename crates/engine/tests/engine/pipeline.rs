@@ -674,6 +674,23 @@ fn a_search_checks_only_the_text_tower_and_the_data_folder_remembers_what_was_ha
     assert_eq!(remembered(), ["image.onnx", "text.onnx"]);
 }
 
+#[test]
+fn an_index_run_leaves_the_text_tower_loaded_for_the_searches_that_follow() {
+    let (data, photos) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    copy_gallery(photos.path());
+    let engine = open(data.path());
+    index(&engine, &[photos.path()]);
+    // Checked (and, for a large tower, its optimised copy made) by the run, not by the
+    // first search: no search has run yet.
+    let record: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(data.path().join("verified-models.json")).unwrap()).unwrap();
+    assert!(
+        record.keys().any(|path| path.ends_with("/text.onnx")),
+        "{:?}",
+        record.keys().collect::<Vec<_>>()
+    );
+}
+
 /// What switching models in the app rests on: a second engine on the same data folder,
 /// with another model, encodes the gallery for that model while the first one answers,
 /// and makes no preview again.
