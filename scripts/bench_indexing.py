@@ -18,6 +18,11 @@ the other:
 
 ONNX Runtime gets 2 intra-op threads everywhere (the machine's 2 cores). Prints a table
 with each rate and motis's ratio to each Python pipeline, and with --json one object.
+
+With --index-memory-at N,N,... it measures instead whether indexing memory stays flat as
+the library grows: for each model and each N, the peak resident memory of a fresh
+`motis index` process on a fresh data folder over N of the noisy photos (the same ones
+hard-linked again as other photos past the first --photos).
 """
 
 import argparse
@@ -93,6 +98,7 @@ def main() -> None:
     parser.add_argument("--models-dir", type=Path, default=ROOT / "build/models")
     parser.add_argument("--motis", type=Path, default=ROOT / "target/release/motis")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--index-memory-at", type=lambda text: [int(n) for n in text.split(",")], default=[])
     args = parser.parse_args()
 
     folder = ROOT / "build/bench/noisy-photos"
@@ -101,6 +107,9 @@ def main() -> None:
     )
     photos = sorted(folder.glob("IMG_*.jpg"))[: args.photos]
     megabytes = sum(p.stat().st_size for p in photos) / len(photos) / 1e6
+    if args.index_memory_at:
+        index_memory(args, photos, megabytes)
+        return
     rows = []
     for model in args.models:
         print(f"{model}: rclip-style Python", file=sys.stderr)
@@ -148,6 +157,38 @@ def main() -> None:
             f"{r['motis_whole_run_photos_per_second']:.1f} | {r['motis_to_rclip']:.2f}× | {r['motis_to_draft']:.2f}× | "
             f"{r['index_peak_rss_bytes'] / 1e6:.0f} MB / {r['search_peak_rss_bytes'] / 1e6:.0f} MB |"
         )
+
+
+def index_memory(args: argparse.Namespace, photos: list[Path], megabytes: float) -> None:
+    """Peak RSS of fresh `motis index` processes over growing libraries."""
+    rows = []
+    for model in args.models:
+        motis_args = [str(args.motis), "--models-dir", str(args.models_dir), "--model", model, "--threads", str(THREADS)]
+        for count in args.index_memory_at:
+            with tempfile.TemporaryDirectory() as scratch:
+                library, data = Path(scratch, "photos"), Path(scratch, "data")
+                library.mkdir()
+                for i in range(count):
+                    (library / f"IMG_{i:06d}.jpg").hardlink_to(photos[i % len(photos)])
+                print(f"{model}: motis index, {count} photos", file=sys.stderr)
+                started = time.perf_counter()
+                peak = peak_rss_of([*motis_args, "--data-dir", str(data), "index", str(library)])
+                rows.append(
+                    {
+                        "model": model,
+                        "photos": count,
+                        "index_peak_rss_bytes": peak,
+                        "seconds": time.perf_counter() - started,
+                    }
+                )
+    if args.json:
+        print(json.dumps({"megabytes_per_photo": megabytes, "rows": rows}))
+        return
+    print(f"fresh motis index over noisy 12 MP JPEGs ({megabytes:.1f} MB each on average)")
+    print("| model | photos | peak RSS | photos/s |")
+    print("|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['model']} | {r['photos']:,} | {r['index_peak_rss_bytes'] / 1e6:.0f} MB | {r['photos'] / r['seconds']:.1f} |")
 
 
 if __name__ == "__main__":
