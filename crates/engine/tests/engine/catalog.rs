@@ -72,7 +72,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
         "a change drops the stale embedding"
     );
     assert_eq!(file_of(&catalog, id_c), None);
-    let mut expected = vec![id_a, report.added[0]];
+    let mut expected = [id_a, report.added[0]];
     expected.sort();
     let todo = |catalog: &Catalog| {
         let mut todo: Vec<_> = catalog
