@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use motis_engine::{
-    CancellationToken, Engine, ErrorCode, IndexEvent, IndexOptions, Origin, PhotoId, SearchMode, SearchResults, Source,
+    CancellationToken, Engine, ErrorCode, GalleryPosition, IndexEvent, IndexOptions, Origin, PhotoId, SearchMode,
+    SearchResults, Source,
 };
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -426,15 +427,39 @@ pub struct GalleryPhoto {
 pub struct GalleryPage {
     photos: Vec<GalleryPhoto>,
     total: usize,
+    /// Where the next page starts (`after` for the next call); none after the last page.
+    next: Option<String>,
 }
 
-/// A page of the gallery, newest first.
+/// A gallery position as the page holds it: opaque to it, since a modification time in
+/// nanoseconds does not fit a JavaScript number.
+fn position_text(position: GalleryPosition) -> String {
+    format!("{}:{}", position.mtime_ns, position.id)
+}
+
+fn parse_position(text: &str) -> Reply<GalleryPosition> {
+    let parsed = text.split_once(':').and_then(|(mtime_ns, id)| {
+        Some(GalleryPosition {
+            mtime_ns: mtime_ns.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    });
+    parsed.ok_or_else(|| CommandError::failed(format!("{text:?} is not a gallery position")))
+}
+
+/// A page of the gallery, newest first: the first, or the one after `after` (the
+/// previous page's `next`).
 #[tauri::command]
-pub async fn gallery(offset: usize, limit: usize, state: State<'_, AppState>) -> Reply<GalleryPage> {
+pub async fn gallery(after: Option<String>, limit: usize, state: State<'_, AppState>) -> Reply<GalleryPage> {
     let engine = state.engine()?;
+    let after = after.as_deref().map(parse_position).transpose()?;
     blocking(move || {
-        let photos = engine
-            .gallery(offset, limit)?
+        let records = engine.gallery(after, limit)?;
+        let next = records
+            .last()
+            .filter(|_| records.len() == limit)
+            .map(|last| position_text(last.gallery_position()));
+        let photos = records
             .into_iter()
             .map(|p| GalleryPhoto {
                 id: p.id,
@@ -446,6 +471,7 @@ pub async fn gallery(offset: usize, limit: usize, state: State<'_, AppState>) ->
         Ok(GalleryPage {
             photos,
             total: engine.photo_count()?,
+            next,
         })
     })
     .await

@@ -34,6 +34,18 @@ test('the gallery shows newest first, a query shows ranked results, reset return
   expect(queryAllByTestId('result')).toHaveLength(0);
 });
 
+test('a gallery of several pages loads whole, newest first, each photo once', async () => {
+  // Pages hold 2,000 photos: 4,500 end on a short page, 4,000 on an empty one.
+  for (const count of [4500, 4000]) {
+    const app = new AppModel(new MockBackend(count, 0));
+    await app.loadGallery();
+    expect(app.gallery).toHaveLength(count);
+    expect(new Set(app.gallery).size).toBe(count);
+    expect([app.gallery[0], app.gallery[count - 1]]).toEqual([count, 1]);
+    expect(app.galleryTotal).toBe(count);
+  }
+});
+
 test('the viewer opens on a click, steps with the arrow keys, and Escape closes it', async () => {
   const { getAllByTestId, getByTestId, queryByTestId } = await started();
   await fireEvent.click(getAllByTestId('gallery-item')[0]);

@@ -16,6 +16,7 @@ use motis_media::{Preprocessor, decode_upright};
 use crate::Global;
 
 mod compare;
+mod library;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -36,6 +37,10 @@ pub struct BenchArgs {
     /// against `ID` (embedding drift).
     #[arg(long, value_name = "ID,ID,...", value_delimiter = ',')]
     compare: Vec<String>,
+    /// Instead of the pipeline: time opening the library already in the data folder,
+    /// its status, the app's gallery pages, text searches and "more like this".
+    #[arg(long, conflicts_with_all = ["gallery", "compare"])]
+    library: bool,
     #[arg(long)]
     json: bool,
 }
@@ -117,6 +122,9 @@ struct Timings {
 pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()> {
     if !args.compare.is_empty() {
         return compare::run(global, &args.compare, args.json, out);
+    }
+    if args.library {
+        return library::run(global, args.json, out);
     }
     let scratch = tempfile::tempdir().context("cannot make a scratch folder")?;
     let gallery = match &args.gallery {

@@ -434,7 +434,7 @@ fn index(
 fn print_results(engine: &Engine, results: SearchResults, json: bool, out: &mut impl Write) -> Result<()> {
     let rows: Vec<(i64, PathBuf, Option<f32>)> = match results {
         SearchResults::Gallery => engine
-            .gallery(0, usize::MAX)?
+            .gallery(None, usize::MAX)?
             .into_iter()
             .map(|photo| (photo.id, photo.origin.label(), None))
             .collect(),

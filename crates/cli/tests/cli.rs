@@ -246,6 +246,20 @@ fn index_then_search_similar_status_and_failed_as_documented() {
         (again["encoded"].as_u64(), again["searchable"].as_u64()),
         (Some(0), Some(10))
     );
+
+    let timed = json(&motis_in(&data, &["bench", "--library", "--json"]));
+    assert_eq!(
+        (timed["photos"].as_u64(), timed["encoded"].as_u64()),
+        (Some(11), Some(10)),
+        "{timed}"
+    );
+    for operation in ["status", "gallery_last_page", "search", "similar"] {
+        let (p50, p95) = (
+            timed[operation]["p50_ms"].as_f64().unwrap(),
+            timed[operation]["p95_ms"].as_f64().unwrap(),
+        );
+        assert!(0.0 < p50 && p50 <= p95, "{operation} in {timed}");
+    }
 }
 
 #[test]

@@ -14,8 +14,9 @@ use crate::live_index::LiveIndex;
 use crate::pipeline::{self, IndexOptions};
 use crate::previews::{Made, PreviewDesk};
 use crate::{
-    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, IndexEvent, IndexSummary, ModelFolders,
-    Origin, PhotoId, PhotoLibrary, PhotoRecord, PreviewState, SearchMode, Source, model_key,
+    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, GalleryPosition, IndexEvent,
+    IndexSummary, ModelFolders, Origin, PhotoId, PhotoLibrary, PhotoRecord, PreviewState, SearchMode, Source,
+    model_key,
 };
 
 #[derive(Clone, Debug)]
@@ -334,9 +335,10 @@ impl Engine {
         })
     }
 
-    /// A page of the gallery, newest first.
-    pub fn gallery(&self, offset: usize, limit: usize) -> Result<Vec<PhotoRecord>, EngineError> {
-        lock(&self.catalog).gallery(offset, limit)
+    /// A page of the gallery, newest first: the first, or the one after `after` (see
+    /// [`Catalog::gallery`]).
+    pub fn gallery(&self, after: Option<GalleryPosition>, limit: usize) -> Result<Vec<PhotoRecord>, EngineError> {
+        lock(&self.catalog).gallery(after, limit)
     }
 
     /// How many photos the catalog holds (all of them, encoded or not).

@@ -20,7 +20,7 @@ mod source;
 use std::path::PathBuf;
 
 pub use allocator::use_one_allocator_arena;
-pub use catalog::{Catalog, CatalogCounts, Failure, PhotoId, PhotoRecord, PreviewState, ScanReport};
+pub use catalog::{Catalog, CatalogCounts, Failure, GalleryPosition, PhotoId, PhotoRecord, PreviewState, ScanReport};
 pub use data::{DataDir, RENDITION_SIDES};
 pub use engine::{Engine, EngineConfig, Found, Query, SearchResults, Status};
 pub use events::{IndexEvent, IndexSummary, Phase};

@@ -9,6 +9,7 @@ import type {
   DownloadEvent,
   Failure,
   Found,
+  GalleryPage,
   IndexEvent,
   Lifecycle,
   ModelsReply,
@@ -258,18 +259,17 @@ export class AppModel {
     const serial = ++this.gallerySerial;
     let ids: number[] = [];
     const withoutPreview = new Set<number>();
-    let total = 0;
+    let after: string | null = null;
     do {
-      const page = await this.backend.gallery(ids.length, PAGE);
+      const page: GalleryPage = await this.backend.gallery(after, PAGE);
       if (serial !== this.gallerySerial) return;
-      total = page.total;
       ids = ids.concat(page.photos.map((p) => p.id));
       for (const photo of page.photos) if (!photo.hasPreview) withoutPreview.add(photo.id);
       this.withoutPreview = new Set(withoutPreview);
       this.gallery = ids;
-      this.galleryTotal = total;
-      if (page.photos.length === 0) break;
-    } while (ids.length < total);
+      this.galleryTotal = page.total;
+      after = page.next;
+    } while (after !== null);
   }
 
   async loadSources(): Promise<void> {

@@ -146,6 +146,8 @@ export interface GalleryPhoto {
 export interface GalleryPage {
   photos: GalleryPhoto[];
   total: number;
+  /** Where the next page starts (`after` for the next call); null after the last page. */
+  next: string | null;
 }
 
 export interface PhotoDetails {
@@ -209,7 +211,8 @@ export interface Backend {
   listFailures(): Promise<Failure[]>;
   search(query: string): Promise<SearchReply>;
   similar(id: number): Promise<SearchReply>;
-  gallery(offset: number, limit: number): Promise<GalleryPage>;
+  /** The first page of the gallery, newest first, or the one after `after` (a page's `next`). */
+  gallery(after: string | null, limit: number): Promise<GalleryPage>;
   photoDetails(id: number): Promise<PhotoDetails>;
   openPhoto(id: number): Promise<void>;
   showInFolder(id: number): Promise<void>;

@@ -392,11 +392,14 @@ export class MockBackend implements Backend {
       reply.kind === 'matches' ? { ...reply, results: reply.results.filter((r) => r.id !== id) } : reply,
     );
   }
-  async gallery(offset: number, limit: number): Promise<GalleryPage> {
-    const newestFirst = [...this.known].reverse();
+  async gallery(after: string | null, limit: number): Promise<GalleryPage> {
+    // Newest first is the highest id first here; a position is the id of the page's last photo.
+    const newestFirst = [...this.known].reverse().filter((p) => after === null || p.id < Number(after));
+    const page = newestFirst.slice(0, limit);
     return {
-      photos: newestFirst.slice(offset, offset + limit).map((p) => ({ id: p.id, width: 400, height: 300, hasPreview: this.previewMs === 0 })),
+      photos: page.map((p) => ({ id: p.id, width: 400, height: 300, hasPreview: this.previewMs === 0 })),
       total: this.known.length,
+      next: page.length === limit ? String(page[page.length - 1].id) : null,
     };
   }
   async photoDetails(id: number): Promise<PhotoDetails> {

@@ -68,8 +68,8 @@ export class TauriBackend implements Backend {
   similar(id: number) {
     return invoke<SearchReply>('similar', { id });
   }
-  gallery(offset: number, limit: number) {
-    return invoke<GalleryPage>('gallery', { offset, limit });
+  gallery(after: string | null, limit: number) {
+    return invoke<GalleryPage>('gallery', { after, limit });
   }
   photoDetails(id: number) {
     return invoke<PhotoDetails>('photo_details', { id });

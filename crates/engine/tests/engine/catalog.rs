@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use motis_engine::{Catalog, ScanEntry, scan_folder};
+use motis_engine::{Catalog, GalleryPosition, ScanEntry, scan_folder};
 
 /// The file of photo `id`, if the catalog has it.
 fn file_of(catalog: &Catalog, id: i64) -> Option<PathBuf> {
@@ -109,6 +109,62 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
     let mut dropped = vec![id_a, id_c];
     dropped.sort();
     assert_eq!(tombstones, dropped);
+}
+
+#[test]
+fn gallery_pages_follow_each_other_newest_first_and_a_removal_shifts_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    // Two pairs share a modification time: ties go to the higher id first.
+    let times = [5, 9, 9, 1, 7, 7, 3];
+    let entries: Vec<ScanEntry> = times
+        .iter()
+        .enumerate()
+        .map(|(i, &mtime_ns)| {
+            let path = write(photos.join(format!("{i}.jpg")), format!("photo {i}").as_bytes());
+            ScanEntry {
+                size: std::fs::metadata(&path).unwrap().len(),
+                path,
+                mtime_ns,
+            }
+        })
+        .collect();
+    let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
+    catalog.reconcile(&photos, &entries, &[]).unwrap();
+
+    let whole = catalog.gallery(None, 100).unwrap();
+    let order: Vec<(i64, i64)> = whole.iter().map(|p| (p.mtime_ns, p.id)).collect();
+    let mut expected = order.clone();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(order, expected);
+    assert_eq!(order.len(), times.len());
+
+    let mut paged = Vec::new();
+    let mut after: Option<GalleryPosition> = None;
+    loop {
+        let page = catalog.gallery(after, 3).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 3);
+        after = Some(page.last().unwrap().gallery_position());
+        paged.extend(page.into_iter().map(|p| p.id));
+    }
+    assert_eq!(paged, whole.iter().map(|p| p.id).collect::<Vec<_>>());
+
+    // The first page shown, then its first photo deleted: the next page still starts
+    // right after the last one shown.
+    let first = catalog.gallery(None, 3).unwrap();
+    let deleted = first[0].origin.file().unwrap().to_owned();
+    std::fs::remove_file(&deleted).unwrap();
+    let remaining: Vec<ScanEntry> = entries.into_iter().filter(|e| e.path != deleted).collect();
+    assert_eq!(
+        catalog.reconcile(&photos, &remaining, &[]).unwrap().removed,
+        vec![first[0].id]
+    );
+    let next = catalog.gallery(Some(first[2].gallery_position()), 3).unwrap();
+    assert_eq!(next[0].id, whole[3].id);
 }
 
 #[test]

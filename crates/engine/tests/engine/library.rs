@@ -70,7 +70,7 @@ impl Setup {
 
     fn id(&self, file: &str) -> i64 {
         self.engine
-            .gallery(0, 1000)
+            .gallery(None, 1000)
             .unwrap()
             .into_iter()
             .find(|p| p.origin.name() == file)
@@ -126,7 +126,7 @@ fn library_photos_are_indexed_like_folder_photos_and_read_at_reduced_size() {
     for (name, caption) in captions() {
         assert_eq!(top(&setup.engine, &caption, 3)[0], library_origin(&name), "{caption:?}");
     }
-    for photo in setup.engine.gallery(0, 100).unwrap() {
+    for photo in setup.engine.gallery(None, 100).unwrap() {
         assert_preview_made(&setup.engine, &photo);
     }
     // Each photo was read twice (preview, model input), each time asking the platform
@@ -323,7 +323,7 @@ fn the_gallery_is_complete_when_the_scan_ends_and_the_screen_gets_previews_at_on
             {
                 // Before any preview: every photo is listed, none has a preview yet, and
                 // the oldest one, which the run would reach last, is made for the screen.
-                let gallery = engine.gallery(0, 100).unwrap();
+                let gallery = engine.gallery(None, 100).unwrap();
                 let pending = gallery.iter().filter(|p| p.preview == PreviewState::Pending).count();
                 let oldest = gallery.last().unwrap().id;
                 let preview = engine.preview_for_screen(oldest).unwrap();
@@ -350,7 +350,7 @@ fn the_gallery_is_complete_when_the_scan_ends_and_the_screen_gets_previews_at_on
         2,
         "its preview was decoded once, not twice"
     );
-    let gallery = setup.engine.gallery(0, 100).unwrap();
+    let gallery = setup.engine.gallery(None, 100).unwrap();
     assert!(gallery.iter().all(|p| p.preview == PreviewState::Done));
 }
 
@@ -389,7 +389,7 @@ fn past_the_newest_photos_each_photo_is_read_once_for_its_preview_and_its_model_
         _ => None,
     });
     assert_eq!(previews_phase, Some(3));
-    let gallery = setup.engine.gallery(0, 100).unwrap();
+    let gallery = setup.engine.gallery(None, 100).unwrap();
     for (position, photo) in gallery.iter().enumerate() {
         assert_preview_made(&setup.engine, photo);
         let reads = setup.library.reads_of(&photo.origin.name());

@@ -164,7 +164,7 @@ fn each_caption_finds_its_own_photo_first_and_reset_means_the_gallery() {
         engine.search("reset the red star", 5, SearchMode::Auto).unwrap(),
         SearchResults::Matches { .. }
     ));
-    let gallery = engine.gallery(0, 100).unwrap();
+    let gallery = engine.gallery(None, 100).unwrap();
     assert_eq!(gallery.len(), 10);
     for photo in &gallery {
         assert_eq!(photo.preview, PreviewState::Done);

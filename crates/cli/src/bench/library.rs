@@ -1,0 +1,178 @@
+//! `motis bench --library`: what a person does on the library already in the data
+//! folder, timed in this process — opening it, its status, the app's gallery pages at
+//! the start, the middle and the end, a text search and "more like this". Run on
+//! libraries of different sizes, it shows which of them grow with the library.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use motis_engine::{Engine, GalleryPosition, SearchResults};
+use motis_index::SearchMode;
+use serde::Serialize;
+
+use super::{QUERIES, percentile};
+use crate::Global;
+
+/// The page size the app asks for (ui/src/lib/app.svelte.ts).
+const GALLERY_PAGE: usize = 2000;
+/// Results asked for, as the app's first screen of results does.
+const RESULTS: usize = 60;
+const ROUNDS: usize = 30;
+
+#[derive(Serialize)]
+struct Latency {
+    p50_ms: f64,
+    p95_ms: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    photos: usize,
+    encoded: usize,
+    open_ms: f64,
+    status: Latency,
+    gallery_first_page: Latency,
+    gallery_middle_page: Latency,
+    gallery_last_page: Latency,
+    /// Every page, one after the other, as the app loads the gallery.
+    whole_gallery_ms: f64,
+    search: Latency,
+    similar: Latency,
+}
+
+fn timed(rounds: usize, mut run: impl FnMut(usize) -> Result<()>) -> Result<Latency> {
+    let mut took: Vec<Duration> = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let started = Instant::now();
+        run(round)?;
+        took.push(started.elapsed());
+    }
+    took.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    Ok(Latency {
+        p50_ms: ms(percentile(&took, 0.5)),
+        p95_ms: ms(percentile(&took, 0.95)),
+    })
+}
+
+fn matches(results: SearchResults) -> usize {
+    match results {
+        SearchResults::Matches { found, .. } => found.len(),
+        SearchResults::Gallery => 0,
+    }
+}
+
+pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
+    let config = crate::engine_config(global)?;
+    let started = Instant::now();
+    let engine = Engine::open(&config)?;
+    let open_ms = started.elapsed().as_secs_f64() * 1e3;
+    let status = engine.status()?;
+    let photos = status.counts.photos;
+    ensure!(
+        status.searchable > 0,
+        "no photo in {} is encoded with {}: index a library first",
+        status.data_dir.display(),
+        status.model_key
+    );
+    let status_latency = timed(ROUNDS, |_| {
+        engine.status()?;
+        Ok(())
+    })?;
+    // The whole gallery first, as the app loads it, keeping where each page starts.
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(photos);
+    let mut page_starts: Vec<Option<GalleryPosition>> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = engine.gallery(after, GALLERY_PAGE)?;
+        let Some(last) = page.last() else { break };
+        page_starts.push(after);
+        after = Some(last.gallery_position());
+        ids.extend(page.into_iter().map(|photo| photo.id));
+    }
+    let whole_gallery_ms = started.elapsed().as_secs_f64() * 1e3;
+    ensure!(
+        ids.len() == photos,
+        "the gallery's pages held {} of {photos} photos",
+        ids.len()
+    );
+    let page_at = |after: Option<GalleryPosition>| {
+        timed(ROUNDS, |_| {
+            ensure!(
+                !engine.gallery(after, GALLERY_PAGE)?.is_empty(),
+                "a gallery page was empty"
+            );
+            engine.photo_count()?;
+            Ok(())
+        })
+    };
+    let gallery_first_page = page_at(None)?;
+    let gallery_middle_page = page_at(page_starts[page_starts.len() / 2])?;
+    let gallery_last_page = page_at(page_starts[page_starts.len() - 1])?;
+
+    engine.encode_texts(&[QUERIES[0]])?;
+    let search = timed(ROUNDS, |round| {
+        let found = matches(engine.search(QUERIES[round % QUERIES.len()], RESULTS, SearchMode::Auto)?);
+        ensure!(found > 0, "a search found nothing");
+        Ok(())
+    })?;
+    // Photos spread over the library, each asked for once.
+    let similar = timed(ROUNDS, |round| {
+        let id = ids[round * 7919 % ids.len()];
+        matches(
+            engine
+                .similar(id, RESULTS, SearchMode::Auto)
+                .with_context(|| format!("similar to photo {id}"))?,
+        );
+        Ok(())
+    })?;
+
+    let counts = &status.counts;
+    let encoded = counts
+        .encoded
+        .iter()
+        .find(|(key, _)| key == &status.model_key)
+        .map_or(0, |(_, n)| *n);
+    let report = Report {
+        photos,
+        encoded,
+        open_ms,
+        status: status_latency,
+        gallery_first_page,
+        gallery_middle_page,
+        gallery_last_page,
+        whole_gallery_ms,
+        search,
+        similar,
+    };
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        return Ok(());
+    }
+    let line = |out: &mut dyn Write, what: &str, latency: &Latency| {
+        writeln!(
+            out,
+            "{what:<22}p50 {:.2} ms, p95 {:.2} ms",
+            latency.p50_ms, latency.p95_ms
+        )
+    };
+    writeln!(
+        out,
+        "library               {photos} photos, {encoded} encoded with {}",
+        status.model_key
+    )?;
+    writeln!(out, "open                  {open_ms:.1} ms (catalog and index)")?;
+    line(out, "status", &report.status)?;
+    line(out, "gallery, first page", &report.gallery_first_page)?;
+    line(out, "gallery, middle page", &report.gallery_middle_page)?;
+    line(out, "gallery, last page", &report.gallery_last_page)?;
+    writeln!(
+        out,
+        "whole gallery         {whole_gallery_ms:.1} ms (pages of {GALLERY_PAGE}, as the app loads it)"
+    )?;
+    line(out, "search", &report.search)?;
+    line(out, "similar", &report.similar)?;
+    Ok(())
+}
