@@ -28,10 +28,22 @@ pub(crate) struct LiveIndex {
 }
 
 impl LiveIndex {
-    /// Load the saved index of `model_key` and what the catalog holds beyond it. A
-    /// missing or unreadable file is rebuilt from the catalog's embeddings.
+    /// Open the saved index of `model_key` and what the catalog holds beyond it. The
+    /// graph is memory-mapped, read-only: a process that only searches reads only the
+    /// pages its searches touch ([`LiveIndex::fold`] loads it to change it). A missing or
+    /// unreadable file is rebuilt from the catalog's embeddings.
     pub fn open(path: &Path, dimensions: usize, catalog: &Catalog, model_key: &str) -> Result<LiveIndex, EngineError> {
-        let loaded = match VectorIndex::load(path, dimensions) {
+        LiveIndex::open_with(path, dimensions, catalog, model_key, VectorIndex::map)
+    }
+
+    fn open_with(
+        path: &Path,
+        dimensions: usize,
+        catalog: &Catalog,
+        model_key: &str,
+        open_graph: fn(&Path, usize) -> Result<VectorIndex, IndexError>,
+    ) -> Result<LiveIndex, EngineError> {
+        let loaded = match open_graph(path, dimensions) {
             Ok(graph) => Some(graph),
             Err(IndexError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => None,
             Err(IndexError::Corrupt { .. }) => None,
@@ -87,14 +99,17 @@ impl LiveIndex {
     }
 
     /// Take the catalog's latest state into the graph: drop tombstoned ids and add the
-    /// embeddings the graph lacks. Only the writing process does this.
+    /// embeddings the graph lacks. Only the writing process does this, holding the data
+    /// folder's lock: it starts again from the saved file as it is now, loaded to be
+    /// changed, since another process may have saved it after this one opened it.
     pub fn fold(&mut self, catalog: &Catalog) -> Result<(), EngineError> {
-        for id in catalog.index_tombstones(&self.model_key)? {
-            self.hidden.insert(id);
-        }
-        for (id, vector) in catalog.embeddings_not_in_index(&self.model_key)? {
-            self.recent.insert(id, vector);
-        }
+        *self = LiveIndex::open_with(
+            &self.path,
+            self.graph.dimensions(),
+            catalog,
+            &self.model_key,
+            VectorIndex::load,
+        )?;
         for id in std::mem::take(&mut self.hidden) {
             self.graph.remove(id as u64)?;
             self.unsaved_removed.push(id);

@@ -6,7 +6,6 @@
 //! crash leaves either the previous file or the new one, never a mix.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
@@ -22,6 +21,8 @@ pub enum IndexError {
         operation: &'static str,
         source: cxx::Exception,
     },
+    #[error("the vector index is memory-mapped read-only: load it to change it")]
+    ReadOnly,
     #[error("vector has {got} dimensions, the index holds {expected}")]
     Dimensions { expected: usize, got: usize },
     #[error("{path}: cannot read the vector index: {source}")]
@@ -50,6 +51,18 @@ pub enum SearchMode {
 pub struct VectorIndex {
     inner: Index,
     dimensions: usize,
+    mapped: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Opening {
+    Load,
+    Map,
+}
+
+enum Saved<'a> {
+    File(&'a str),
+    Bytes(Vec<u8>),
 }
 
 fn usearch(operation: &'static str) -> impl FnOnce(cxx::Exception) -> IndexError {
@@ -72,32 +85,76 @@ fn options(dimensions: usize) -> IndexOptions {
 impl VectorIndex {
     pub fn new(dimensions: usize) -> Result<VectorIndex, IndexError> {
         let inner = Index::new(&options(dimensions)).map_err(usearch("create an index"))?;
-        Ok(VectorIndex { inner, dimensions })
+        Ok(VectorIndex {
+            inner,
+            dimensions,
+            mapped: false,
+        })
     }
 
-    /// Load a saved index, refusing one of another dimension or metric.
+    /// Load a saved index into memory, refusing one of another dimension or metric.
     pub fn load(path: &Path, dimensions: usize) -> Result<VectorIndex, IndexError> {
-        let bytes = std::fs::read(path).map_err(|source| IndexError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        VectorIndex::open_saved(path, dimensions, Opening::Load)
+    }
+
+    /// Open a saved index memory-mapped and read-only: a search reads only the pages it
+    /// touches, and those stay the kernel's to reclaim (what a process that only searches
+    /// wants). Inserting into it or removing from it is an error; [`VectorIndex::load`]
+    /// for that.
+    pub fn map(path: &Path, dimensions: usize) -> Result<VectorIndex, IndexError> {
+        VectorIndex::open_saved(path, dimensions, Opening::Map)
+    }
+
+    fn open_saved(path: &Path, dimensions: usize, opening: Opening) -> Result<VectorIndex, IndexError> {
         let corrupt = |reason: String| IndexError::Corrupt {
             path: path.to_owned(),
             reason,
         };
-        let meta = Index::metadata_from_buffer(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        let read_error = |source| IndexError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        // usearch reads the file itself, without a copy in memory beside it; a path it
+        // cannot be given (not UTF-8) is read here and handed over as bytes.
+        let saved = match path.to_str() {
+            Some(native) => {
+                std::fs::metadata(path).map_err(read_error)?;
+                Saved::File(native)
+            }
+            None => Saved::Bytes(std::fs::read(path).map_err(read_error)?),
+        };
+        let meta = match &saved {
+            Saved::File(native) => Index::metadata(native),
+            Saved::Bytes(bytes) => Index::metadata_from_buffer(bytes),
+        }
+        .map_err(|e| corrupt(e.to_string()))?;
         if meta.dimensions != dimensions as u64 || meta.metric != MetricKind::Cos {
             return Err(corrupt(format!(
                 "it holds {}-dimensional {:?} vectors, expected {dimensions}-dimensional cosine",
                 meta.dimensions, meta.metric
             )));
         }
-        let index = VectorIndex::new(dimensions)?;
-        index
-            .inner
-            .load_from_buffer(&bytes)
-            .map_err(|e| corrupt(e.to_string()))?;
+        let mut index = VectorIndex::new(dimensions)?;
+        let opened = match (&saved, opening) {
+            (Saved::File(native), Opening::Map) => {
+                index.mapped = true;
+                index.inner.view(native)
+            }
+            (Saved::File(native), Opening::Load) => index.inner.load(native),
+            // A view of bytes would outlive them: they are loaded.
+            (Saved::Bytes(bytes), _) => index.inner.load_from_buffer(bytes),
+        };
+        opened.map_err(|e| corrupt(e.to_string()))?;
         Ok(index)
+    }
+
+    /// Whether this index is a read-only view of its file ([`VectorIndex::map`]).
+    pub fn is_mapped(&self) -> bool {
+        self.mapped
+    }
+
+    pub fn dimensions(&self) -> usize {
+        self.dimensions
     }
 
     pub fn len(&self) -> usize {
@@ -115,6 +172,7 @@ impl VectorIndex {
     /// Add or replace the vector of `id`.
     pub fn insert(&self, id: u64, vector: &[f32]) -> Result<(), IndexError> {
         self.check(vector)?;
+        self.check_writable()?;
         if self.inner.contains(id) {
             self.inner.remove(id).map_err(usearch("remove a vector"))?;
         }
@@ -136,6 +194,7 @@ impl VectorIndex {
 
     /// Remove `id`; returns whether it was there.
     pub fn remove(&self, id: u64) -> Result<bool, IndexError> {
+        self.check_writable()?;
         Ok(self.inner.remove(id).map_err(usearch("remove a vector"))? > 0)
     }
 
@@ -170,20 +229,32 @@ impl VectorIndex {
             path: path.to_owned(),
             source,
         };
-        let mut bytes = vec![0u8; self.inner.serialized_length()];
-        self.inner
-            .save_to_buffer(&mut bytes)
-            .map_err(usearch("serialise the index"))?;
         let temporary = path.with_extension("tmp");
-        let mut file = File::create(&temporary).map_err(write_error)?;
-        file.write_all(&bytes).map_err(write_error)?;
-        file.sync_all().map_err(write_error)?;
-        drop(file);
+        // usearch writes the file itself, without the whole index serialised in memory
+        // first; a path it cannot be given (not UTF-8) gets the bytes from here.
+        match temporary.to_str() {
+            Some(native) => self
+                .inner
+                .save(native)
+                .map_err(|e| write_error(std::io::Error::other(e.to_string())))?,
+            None => {
+                let mut bytes = vec![0u8; self.inner.serialized_length()];
+                self.inner
+                    .save_to_buffer(&mut bytes)
+                    .map_err(usearch("serialise the index"))?;
+                std::fs::write(&temporary, &bytes).map_err(write_error)?;
+            }
+        }
+        File::open(&temporary).and_then(|f| f.sync_all()).map_err(write_error)?;
         std::fs::rename(&temporary, path).map_err(write_error)?;
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             File::open(folder).and_then(|f| f.sync_all()).map_err(write_error)?;
         }
         Ok(())
+    }
+
+    fn check_writable(&self) -> Result<(), IndexError> {
+        if self.mapped { Err(IndexError::ReadOnly) } else { Ok(()) }
     }
 
     fn check(&self, vector: &[f32]) -> Result<(), IndexError> {

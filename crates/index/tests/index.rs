@@ -121,11 +121,57 @@ fn a_damaged_or_foreign_file_is_refused_naming_it() {
         matches!(wrong_dimension, IndexError::Corrupt { .. }),
         "{wrong_dimension:?}"
     );
+    assert!(matches!(
+        VectorIndex::map(&path, DIM * 2).err().unwrap(),
+        IndexError::Corrupt { .. }
+    ));
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    let truncated = VectorIndex::load(&path, DIM).err().unwrap();
-    assert!(matches!(truncated, IndexError::Corrupt { .. }), "{truncated:?}");
-    assert!(truncated.to_string().contains("index.usearch"), "{truncated}");
+    for truncated in [
+        VectorIndex::load(&path, DIM).err().unwrap(),
+        VectorIndex::map(&path, DIM).err().unwrap(),
+    ] {
+        assert!(matches!(truncated, IndexError::Corrupt { .. }), "{truncated:?}");
+        assert!(truncated.to_string().contains("index.usearch"), "{truncated}");
+    }
+    let missing = dir.path().join("missing.usearch");
+    for error in [
+        VectorIndex::load(&missing, DIM).err().unwrap(),
+        VectorIndex::map(&missing, DIM).err().unwrap(),
+    ] {
+        assert!(
+            matches!(&error, IndexError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
+fn a_mapped_index_answers_as_the_loaded_one_refuses_changes_and_outlives_a_newer_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.usearch");
+    let vectors = unit_vectors(EXACT_BELOW + 200, 8);
+    let index = filled(&vectors);
+    index.save(&path).unwrap();
+    let loaded = VectorIndex::load(&path, DIM).unwrap();
+    let mapped = VectorIndex::map(&path, DIM).unwrap();
+    assert!(mapped.is_mapped() && !loaded.is_mapped());
+    assert_eq!(mapped.len(), vectors.len());
+    for v in unit_vectors(20, 9).iter().chain(&vectors[..20]) {
+        for mode in [SearchMode::Auto, SearchMode::Exact] {
+            assert_eq!(mapped.search(v, 10, mode).unwrap(), loaded.search(v, 10, mode).unwrap());
+        }
+    }
+    assert!(matches!(mapped.insert(1, &vectors[0]), Err(IndexError::ReadOnly)));
+    assert!(matches!(mapped.remove(1), Err(IndexError::ReadOnly)));
+    assert!(mapped.contains(1));
+
+    // A save renames a new file over the mapped one: the mapping keeps the old file.
+    index.remove(1).unwrap();
+    index.save(&path).unwrap();
+    assert!(mapped.contains(1));
+    assert_eq!(mapped.search(&vectors[0], 1, SearchMode::Exact).unwrap()[0].id, 1);
+    assert!(!VectorIndex::map(&path, DIM).unwrap().contains(1));
 }
 
 #[test]

@@ -691,6 +691,27 @@ fn an_index_run_leaves_the_text_tower_loaded_for_the_searches_that_follow() {
     );
 }
 
+#[test]
+fn a_run_starts_from_the_index_another_process_saved_after_this_one_opened_it() {
+    let (data, photos) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    copy_gallery(photos.path());
+    let first = open(data.path());
+    assert_eq!(first.status().unwrap().searchable, 0);
+    // Another process indexes the folder and saves the index while the first stays open
+    // (the app left running beside `motis index`).
+    let other = open(data.path());
+    let (summary, _) = index(&other, &[photos.path()]);
+    let all = summary.searchable;
+    assert_eq!(all, captions().len());
+    drop(other);
+    // The first one's run finds nothing new to encode, and searches everything after it.
+    let (summary, _) = index(&first, &[]);
+    assert_eq!((summary.encoded, summary.searchable), (0, all));
+    assert_eq!(first.status().unwrap().searchable, all);
+    let (name, caption) = &captions()[2];
+    assert_eq!(file_name(&top(&first, caption, 1)[0]), *name);
+}
+
 /// What switching models in the app rests on: a second engine on the same data folder,
 /// with another model, encodes the gallery for that model while the first one answers,
 /// and makes no preview again.
