@@ -118,9 +118,18 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
         ensure!(found > 0, "a search found nothing");
         Ok(())
     })?;
-    // Photos spread over the library, each asked for once.
-    let similar = timed(ROUNDS, |round| {
-        let id = ids[round * 7919 % ids.len()];
+    // Encoded photos spread over the library, each asked for once.
+    let spread: Vec<_> = (0..ids.len())
+        .map(|i| ids[i * 7919 % ids.len()])
+        .filter(|&id| engine.embedding(id).is_ok())
+        .take(ROUNDS)
+        .collect();
+    ensure!(
+        !spread.is_empty(),
+        "no photo in the gallery has an embedding to search with"
+    );
+    let similar = timed(spread.len(), |round| {
+        let id = spread[round];
         matches(
             engine
                 .similar(id, RESULTS, SearchMode::Auto)
