@@ -476,11 +476,7 @@ fn write_path(out: &mut impl Write, path: &Path) -> std::io::Result<()> {
 fn status(engine: &Engine, json: bool, out: &mut impl Write) -> Result<()> {
     let status = engine.status()?;
     let counts = &status.counts;
-    let encoded = counts
-        .encoded
-        .iter()
-        .find(|(key, _)| key == &status.model_key)
-        .map_or(0, |(_, n)| *n);
+    let encoded = status.encoded();
     if json {
         let models: serde_json::Map<String, serde_json::Value> = counts
             .encoded

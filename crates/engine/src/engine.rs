@@ -79,6 +79,17 @@ pub struct Status {
     pub index_bytes: u64,
 }
 
+impl Status {
+    /// Photos encoded with this model.
+    pub fn encoded(&self) -> usize {
+        self.counts
+            .encoded
+            .iter()
+            .find(|(key, _)| key == &self.model_key)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
 /// Towers smaller than this load in a few milliseconds from their own file (the demo
 /// model's are 3-4 MB): no optimised copy for them.
 const OPTIMIZED_COPY_MIN_BYTES: u64 = 32 << 20;

@@ -138,12 +138,7 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
         Ok(())
     })?;
 
-    let counts = &status.counts;
-    let encoded = counts
-        .encoded
-        .iter()
-        .find(|(key, _)| key == &status.model_key)
-        .map_or(0, |(_, n)| *n);
+    let encoded = status.encoded();
     let report = Report {
         photos,
         encoded,
