@@ -80,13 +80,15 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
         engine.status()?;
         Ok(())
     })?;
-    // The whole gallery first, as the app loads it, keeping where each page starts.
+    // The whole gallery first, as the app loads it (each page with the photo count, as
+    // the app's command answers), keeping where each page starts.
     let started = Instant::now();
     let mut ids = Vec::with_capacity(photos);
     let mut page_starts: Vec<Option<GalleryPosition>> = Vec::new();
     let mut after = None;
     loop {
         let page = engine.gallery(after, GALLERY_PAGE)?;
+        engine.photo_count()?;
         let Some(last) = page.last() else { break };
         page_starts.push(after);
         after = Some(last.gallery_position());
