@@ -10,16 +10,20 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use motis_embed::{ImageEncoder, TextEncoder};
 use motis_engine::{CancellationToken, Engine, EngineConfig, IndexEvent, IndexOptions, Phase};
-use motis_index::{SearchMode, VectorIndex};
+use motis_index::{SearchMode, Strategy, VectorIndex};
 use motis_media::{Preprocessor, decode_upright};
 
 use crate::Global;
 
 mod compare;
+mod index;
 mod library;
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    what: Option<BenchCommand>,
     /// Photos to index [default: a generated gallery of 12-megapixel JPEGs].
     #[arg(value_name = "DIR")]
     gallery: Option<PathBuf>,
@@ -43,6 +47,13 @@ pub struct BenchArgs {
     library: bool,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Subcommand)]
+enum BenchCommand {
+    /// Instead of the pipeline: the index strategies on the same synthetic CLIP-like
+    /// vectors (build time, bytes per vector, latency, recall@10 against an exact search).
+    Index(index::IndexBenchArgs),
 }
 
 const DISTINCT_PHOTOS: usize = 32;
@@ -120,6 +131,9 @@ struct Timings {
 }
 
 pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()> {
+    if let Some(BenchCommand::Index(index)) = args.what {
+        return index::run(index, out);
+    }
     if !args.compare.is_empty() {
         return compare::run(global, &args.compare, args.json, out);
     }
@@ -230,35 +244,24 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
     // Queries: tokenise + encode + search, against an index of `vectors` vectors.
     eprintln!("building an index of {} vectors", args.vectors);
     let dimensions = model.manifest.embedding_dim;
-    let index = VectorIndex::new(dimensions)?;
-    index.reserve(args.vectors)?;
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    std::thread::scope(|scope| -> Result<()> {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let index = &index;
-                scope.spawn(move || -> Result<()> {
-                    let mut state = 0x9E37_79B9_u32.wrapping_add(t as u32);
-                    let mut vector = vec![0.0f32; dimensions];
-                    for id in (t..args.vectors).step_by(threads) {
-                        for x in vector.iter_mut() {
-                            state ^= state << 13;
-                            state ^= state >> 17;
-                            state ^= state << 5;
-                            *x = (state as f32 / u32::MAX as f32) - 0.5;
-                        }
-                        motis_embed::normalise(&mut vector);
-                        index.insert(id as u64, &vector)?;
-                    }
-                    Ok(())
+    // The strategy a library of this size gets.
+    let mut index = VectorIndex::new(Strategy::for_library(args.vectors), dimensions)?;
+    let mut state = 0x9E37_79B9_u32;
+    let vectors = (0..args.vectors)
+        .map(|id| {
+            let mut vector: Vec<f32> = (0..dimensions)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    (state as f32 / u32::MAX as f32) - 0.5
                 })
-            })
-            .collect();
-        for handle in handles {
-            handle.join().expect("index builder panicked")?;
-        }
-        Ok(())
-    })?;
+                .collect();
+            motis_embed::normalise(&mut vector);
+            (id as u64, vector)
+        })
+        .collect();
+    index.extend(vectors)?;
     reset_peak_rss();
     let mut text = TextEncoder::new(&runtime, &model, global.threads)?;
     text.encode(&[QUERIES[0]])?;

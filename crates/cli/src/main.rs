@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use motis_embed::{ImageEncoder, Model, TextEncoder};
 use motis_engine::{
-    CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, Found, IndexOptions, ModelFolders,
-    SearchMode, SearchResults, Source, find_shipped_models,
+    CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, Found, IndexChoice, IndexOptions,
+    ModelFolders, SearchMode, SearchResults, Source, find_shipped_models,
 };
 use motis_media::{Preprocessor, decode_upright};
 
@@ -59,6 +59,11 @@ enum Command {
         /// in between (the catalog keeps it); a save makes the next start quicker.
         #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
         save_interval: f64,
+        /// The index strategy for this data folder from now on: auto (chosen by the
+        /// library's size), flat, ivf, rp-forest or hnsw. A change builds the index again
+        /// from the stored embeddings; no photo is encoded again.
+        #[arg(long, value_name = "STRATEGY")]
+        strategy: Option<IndexChoice>,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -296,9 +301,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Index {
             folders,
             save_interval,
+            strategy,
             json,
         } => {
             let options = IndexOptions {
+                strategy,
                 save_interval: std::time::Duration::try_from_secs_f64(save_interval)
                     .context("--save-interval must be a number of seconds, 0 or more")?,
                 ..IndexOptions::default()
@@ -493,6 +500,8 @@ fn status(engine: &Engine, json: bool, out: &mut impl Write) -> Result<()> {
             "failed": counts.failed,
             "searchable": status.searchable,
             "index_bytes": status.index_bytes,
+            "index_strategy": status.strategy.name(),
+            "index_choice": status.choice.to_string(),
             "encoded_per_model": models,
         });
         writeln!(out, "{object}")?;
@@ -512,6 +521,18 @@ fn status(engine: &Engine, json: bool, out: &mut impl Write) -> Result<()> {
         status.index_path.display(),
         status.index_bytes as f64 / 1e6
     )?;
+    let choice = match status.choice {
+        IndexChoice::Auto => "auto: chosen by the library's size".to_owned(),
+        IndexChoice::Fixed(_) => "chosen with motis index --strategy".to_owned(),
+    };
+    writeln!(out, "strategy     {} ({choice})", status.strategy)?;
+    if status.choice.resolve(encoded) != status.strategy {
+        writeln!(
+            out,
+            "             the next motis index builds it again as {} (from the stored embeddings)",
+            status.choice.resolve(encoded)
+        )?;
+    }
     for (key, n) in counts.encoded.iter().filter(|(key, _)| key != &status.model_key) {
         writeln!(out, "also encoded {n} with {key}")?;
     }

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::{EngineError, PhotoId};
+use crate::{EngineError, IndexChoice, PhotoId};
 
 /// The long sides renditions are made at: a request is served from the smallest that
 /// covers it, so that the cache holds a few sizes of a photo, not one per window size.
@@ -91,7 +91,45 @@ impl DataDir {
 
     /// The vector index of a model, named by its key (id and weights).
     pub fn index_path(&self, model_key: &str) -> PathBuf {
-        self.root.join("indexes").join(format!("{model_key}.usearch"))
+        self.root.join("indexes").join(format!("{model_key}.index"))
+    }
+
+    /// Give an index saved before there were strategies (usearch's HNSW, named
+    /// `KEY.usearch`) its current name; the writer does this holding the lock.
+    pub(crate) fn adopt_legacy_index(&self, model_key: &str) -> Result<(), EngineError> {
+        let legacy = self.root.join("indexes").join(format!("{model_key}.usearch"));
+        let current = self.index_path(model_key);
+        if legacy.exists() && !current.exists() {
+            std::fs::rename(&legacy, &current).map_err(|source| EngineError::DataDir { path: legacy, source })?;
+        }
+        Ok(())
+    }
+
+    /// The index strategy this data folder asks for (see [`IndexChoice`]): one word in
+    /// a file, `auto` when there is none.
+    pub fn index_choice(&self) -> Result<IndexChoice, EngineError> {
+        let path = self.index_choice_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => text
+                .trim()
+                .parse()
+                .map_err(|source| EngineError::IndexChoice { path, source }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(IndexChoice::Auto),
+            Err(source) => Err(EngineError::Read { path, source }),
+        }
+    }
+
+    /// Record the index strategy (a new file renamed into place: never half written).
+    pub fn set_index_choice(&self, choice: IndexChoice) -> Result<(), EngineError> {
+        let path = self.index_choice_path();
+        let temporary = path.with_extension("tmp");
+        std::fs::write(&temporary, format!("{choice}\n"))
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .map_err(|source| EngineError::DataDir { path, source })
+    }
+
+    fn index_choice_path(&self) -> PathBuf {
+        self.root.join("indexes").join("strategy")
     }
 
     /// Only one process may write a data folder's catalog and indexes at a time; the

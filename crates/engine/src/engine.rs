@@ -14,8 +14,8 @@ use crate::live_index::LiveIndex;
 use crate::pipeline::{self, IndexOptions};
 use crate::previews::{Made, PreviewDesk};
 use crate::{
-    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, GalleryPosition, IndexEvent,
-    IndexSummary, ModelFolders, Origin, PhotoId, PhotoLibrary, PhotoRecord, PreviewState, SearchMode, Source,
+    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, GalleryPosition, IndexChoice, IndexEvent,
+    IndexSummary, ModelFolders, Origin, PhotoId, PhotoLibrary, PhotoRecord, PreviewState, SearchMode, Source, Strategy,
     model_key,
 };
 
@@ -77,6 +77,10 @@ pub struct Status {
     pub index_path: PathBuf,
     /// Size of the saved index file; 0 before the first save.
     pub index_bytes: u64,
+    /// The strategy of the index searched, and what the data folder asks for (the next
+    /// indexing run builds the index again when they differ).
+    pub strategy: Strategy,
+    pub choice: IndexChoice,
 }
 
 impl Status {
@@ -495,21 +499,22 @@ impl Engine {
         self.previews.forget(removed.iter().copied());
         self.data.forget_made_files(&removed);
         let mut index = self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        index.fold(&writer)?;
+        index.fold(&writer, self.data.index_choice()?)?;
         index.save(&mut writer)?;
         Ok(removed.len())
     }
 
     pub fn status(&self) -> Result<Status, EngineError> {
         let counts = lock(&self.catalog).counts()?;
-        let searchable = self
-            .index
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .searchable();
+        let (searchable, strategy) = {
+            let index = self.index.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            (index.searchable(), index.strategy())
+        };
         let index_path = self.data.index_path(&self.key);
         let index_bytes = std::fs::metadata(&index_path).map(|m| m.len()).unwrap_or(0);
         Ok(Status {
+            strategy,
+            choice: self.data.index_choice()?,
             data_dir: self.data.root().to_owned(),
             model_key: self.key.clone(),
             counts,

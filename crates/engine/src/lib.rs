@@ -24,8 +24,9 @@ pub use catalog::{Catalog, CatalogCounts, Failure, GalleryPosition, PhotoId, Pho
 pub use data::{DataDir, RENDITION_SIDES};
 pub use engine::{Engine, EngineConfig, Found, Query, SearchResults, Status};
 pub use events::{IndexEvent, IndexSummary, Phase};
+pub use live_index::IndexChoice;
 pub use models::{DEFAULT_MODEL, ModelFolders, find_shipped_models, model_key};
-pub use motis_index::SearchMode;
+pub use motis_index::{SearchMode, Strategy};
 pub use pipeline::IndexOptions;
 pub use scan::{ScanEntry, ScanProblem, scan_folder};
 pub use source::{Album, LibraryError, LibraryItem, Origin, PhotoLibrary, Source};
@@ -82,6 +83,13 @@ pub enum EngineError {
     Media(#[from] motis_media::MediaError),
     #[error(transparent)]
     Index(#[from] motis_index::IndexError),
+    #[error(
+        "{path}: not an index strategy ({source}); write one of auto, flat, ivf, rp-forest, hnsw, or delete the file"
+    )]
+    IndexChoice {
+        path: PathBuf,
+        source: motis_index::IndexError,
+    },
     #[error("an indexing worker stopped unexpectedly: {0}")]
     Worker(String),
 }

@@ -6,13 +6,55 @@
 //! hides the tombstones. The one process that writes folds both into the graph, saves
 //! the file atomically and then records in the catalog what the file holds, so that a
 //! crash at any moment leaves a pair the next start reads correctly.
+//!
+//! The writer also keeps the file in the strategy the data folder asks for
+//! ([`IndexChoice`]): when it differs from the saved one, the index is built again from
+//! the catalog's embeddings, without encoding a photo again.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use motis_index::{Hit, IndexError, SearchMode, VectorIndex};
+use motis_index::{Hit, IndexError, SearchMode, Strategy, VectorIndex};
 
 use crate::{Catalog, EngineError, PhotoId};
+
+/// The index strategy of a data folder: chosen by the library's size, or fixed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IndexChoice {
+    #[default]
+    Auto,
+    Fixed(Strategy),
+}
+
+impl IndexChoice {
+    /// The strategy for a library of `vectors` embeddings.
+    pub fn resolve(self, vectors: usize) -> Strategy {
+        match self {
+            IndexChoice::Auto => Strategy::for_library(vectors),
+            IndexChoice::Fixed(strategy) => strategy,
+        }
+    }
+}
+
+impl std::fmt::Display for IndexChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IndexChoice::Auto => f.write_str("auto"),
+            IndexChoice::Fixed(strategy) => strategy.fmt(f),
+        }
+    }
+}
+
+impl std::str::FromStr for IndexChoice {
+    type Err = IndexError;
+    fn from_str(name: &str) -> Result<IndexChoice, IndexError> {
+        if name == "auto" {
+            Ok(IndexChoice::Auto)
+        } else {
+            name.parse().map(IndexChoice::Fixed)
+        }
+    }
+}
 
 pub(crate) struct LiveIndex {
     path: PathBuf,
@@ -51,7 +93,10 @@ impl LiveIndex {
         };
         let (graph, recent) = match loaded {
             Some(graph) => (graph, catalog.embeddings_not_in_index(model_key)?),
-            None => (VectorIndex::new(dimensions)?, catalog.embeddings(model_key)?),
+            None => {
+                let all = catalog.embeddings(model_key)?;
+                (VectorIndex::new(Strategy::for_library(all.len()), dimensions)?, all)
+            }
         };
         Ok(LiveIndex {
             path: path.to_owned(),
@@ -62,6 +107,11 @@ impl LiveIndex {
             unsaved_inserted: Vec::new(),
             unsaved_removed: Vec::new(),
         })
+    }
+
+    /// The strategy of the index searched (the saved file's).
+    pub fn strategy(&self) -> Strategy {
+        self.graph.strategy()
     }
 
     /// How many photos a search covers.
@@ -99,10 +149,12 @@ impl LiveIndex {
     }
 
     /// Take the catalog's latest state into the graph: drop tombstoned ids and add the
-    /// embeddings the graph lacks. Only the writing process does this, holding the data
-    /// folder's lock: it starts again from the saved file as it is now, loaded to be
-    /// changed, since another process may have saved it after this one opened it.
-    pub fn fold(&mut self, catalog: &Catalog) -> Result<(), EngineError> {
+    /// embeddings the graph lacks, in the strategy `choice` names for the library's size
+    /// (all embeddings go into a new index when that is not the saved one's). Only the
+    /// writing process does this, holding the data folder's lock: it starts again from
+    /// the saved file as it is now, loaded to be changed, since another process may have
+    /// saved it after this one opened it.
+    pub fn fold(&mut self, catalog: &Catalog, choice: IndexChoice) -> Result<(), EngineError> {
         *self = LiveIndex::open_with(
             &self.path,
             self.graph.dimensions(),
@@ -110,20 +162,24 @@ impl LiveIndex {
             &self.model_key,
             VectorIndex::load,
         )?;
+        let wanted = choice.resolve(self.searchable());
+        if self.graph.strategy() != wanted {
+            self.graph = VectorIndex::new(wanted, self.graph.dimensions())?;
+            self.recent = catalog.embeddings(&self.model_key)?.into_iter().collect();
+        }
         for id in std::mem::take(&mut self.hidden) {
             self.graph.remove(id as u64)?;
             self.unsaved_removed.push(id);
         }
-        for (id, vector) in std::mem::take(&mut self.recent) {
-            self.insert(id, &vector)?;
-        }
-        Ok(())
+        let recent: Vec<(PhotoId, Vec<f32>)> = std::mem::take(&mut self.recent).into_iter().collect();
+        self.extend(recent)
     }
 
-    /// Add a freshly stored embedding (writer only).
-    pub fn insert(&mut self, id: PhotoId, vector: &[f32]) -> Result<(), EngineError> {
-        self.graph.insert(id as u64, vector)?;
-        self.unsaved_inserted.push(id);
+    /// Add freshly stored embeddings (writer only).
+    pub fn extend(&mut self, embeddings: Vec<(PhotoId, Vec<f32>)>) -> Result<(), EngineError> {
+        self.unsaved_inserted.extend(embeddings.iter().map(|(id, _)| *id));
+        self.graph
+            .extend(embeddings.into_iter().map(|(id, vector)| (id as u64, vector)).collect())?;
         Ok(())
     }
 

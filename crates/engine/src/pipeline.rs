@@ -22,8 +22,8 @@ use tokio::sync::mpsc;
 
 use crate::previews::Made;
 use crate::{
-    CancellationToken, Catalog, Engine, EngineError, IndexEvent, IndexSummary, LibraryItem, Origin, Phase, PhotoId,
-    ScanReport, Source, scan_folder,
+    CancellationToken, Catalog, Engine, EngineError, IndexChoice, IndexEvent, IndexSummary, LibraryItem, Origin, Phase,
+    PhotoId, ScanReport, Source, scan_folder,
 };
 
 #[derive(Clone, Debug)]
@@ -47,6 +47,9 @@ pub struct IndexOptions {
     /// The least time between two progress events of a phase (the last one of a phase
     /// is always sent).
     pub progress_interval: Duration,
+    /// The index strategy to keep from this run on (recorded in the data folder);
+    /// `None` keeps the data folder's.
+    pub strategy: Option<IndexChoice>,
 }
 
 impl Default for IndexOptions {
@@ -58,6 +61,7 @@ impl Default for IndexOptions {
             previews_first: 128,
             save_interval: Duration::from_secs(30),
             progress_interval: Duration::from_millis(100),
+            strategy: None,
         }
     }
 }
@@ -145,6 +149,11 @@ pub(crate) async fn run(
     sink: Sink,
 ) -> Result<IndexSummary, EngineError> {
     let _lock = engine.data.lock_for_writing()?;
+    engine.data.adopt_legacy_index(&engine.key)?;
+    if let Some(choice) = options.strategy {
+        engine.data.set_index_choice(choice)?;
+    }
+    let choice = engine.data.index_choice()?;
     let writer = Arc::new(Mutex::new(Catalog::open(&engine.data.catalog_path())?));
     let sources = if sources.is_empty() {
         lock(&writer).sources()?
@@ -170,7 +179,11 @@ pub(crate) async fn run(
         let (engine, writer) = (Arc::clone(&engine), Arc::clone(&writer));
         blocking(move || {
             let catalog = lock(&writer);
-            engine.index.write().unwrap_or_else(|p| p.into_inner()).fold(&catalog)
+            engine
+                .index
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .fold(&catalog, choice)
         })
         .await?;
     }
@@ -672,18 +685,17 @@ async fn encode(
                     }
                     Outcome::Encoded(batch) => {
                         lock(&writer).store_embeddings(&engine.key, &batch)?;
+                        let encoded = batch.len();
                         {
                             let mut index = engine.index.write().unwrap_or_else(|p| p.into_inner());
-                            for (id, vector) in &batch {
-                                index.insert(*id, vector)?;
-                            }
+                            index.extend(batch)?;
                             if last_save.elapsed() >= save_interval {
                                 index.save(&mut lock(&writer))?;
                                 last_save = Instant::now();
                             }
                         }
                         // After the lock is released: whoever listens may search at once.
-                        progress.advance(batch.len(), 0);
+                        progress.advance(encoded, 0);
                     }
                     Outcome::Failed { id, label, cause } => {
                         lock(&writer).record_failure(id, &cause)?;

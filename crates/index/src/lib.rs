@@ -1,17 +1,32 @@
-//! The vector index: photo embeddings keyed by catalog id, searched by cosine similarity
-//! (usearch, HNSW, vectors stored as f16).
+//! The vector index: photo embeddings keyed by catalog id, searched by cosine similarity,
+//! with four strategies behind one type, [`VectorIndex`]:
+//!
+//! - [`Strategy::Flat`]: every vector compared with the query (f16, and i8 candidates
+//!   rescored in f16 for large libraries);
+//! - [`Strategy::Ivf`]: k-means clusters, the query compared with the vectors of the
+//!   clusters nearest to it;
+//! - [`Strategy::RpForest`]: random-projection trees, as in Annoy;
+//! - [`Strategy::Hnsw`]: usearch's graph.
 //!
 //! It holds vectors and nothing else: which photo an id is, and which ids the saved file
-//! holds, is the catalog's business. One writer owns an index; `save` is atomic, so a
-//! crash leaves either the previous file or the new one, never a mix.
+//! holds, is the catalog's business. Vectors are stored at unit length; a score is the
+//! cosine similarity. One writer owns an index; `save` is atomic, so a crash leaves either
+//! the previous file or the new one, never a mix. A process that only searches opens the
+//! file memory-mapped ([`VectorIndex::map`]).
+
+mod file;
+mod flat;
+mod hnsw;
+mod ivf;
+mod kernels;
+mod rows;
+mod rp_forest;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
-
-/// Below this many vectors an exhaustive search is as fast as the graph (about 1 ms at
-/// 10,000 × 512 f16 on this project's 2-core machines) and always exact.
+/// Below this many vectors an exhaustive search is as fast as any structure (about 1 ms
+/// at 10,000 × 512 f16 on this project's 2-core machines) and always exact.
 pub const EXACT_BELOW: usize = 10_000;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +46,8 @@ pub enum IndexError {
     Corrupt { path: PathBuf, reason: String },
     #[error("{path}: cannot save the vector index: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("unknown index strategy {0:?}: use flat, ivf, rp-forest or hnsw")]
+    UnknownStrategy(String),
 }
 
 /// A search result: the catalog id and its cosine similarity to the query.
@@ -42,49 +59,100 @@ pub struct Hit {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SearchMode {
-    /// Exhaustive below [`EXACT_BELOW`] vectors, the HNSW graph above.
+    /// Exhaustive below [`EXACT_BELOW`] vectors, the strategy's structure above.
     Auto,
-    /// Always exhaustive: exact, and slower on large indexes.
+    /// Always exhaustive over the f16 vectors: exact, and slower on large indexes.
     Exact,
 }
 
+/// How an index finds the nearest vectors. The codes are what saved files record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    Flat = 1,
+    Ivf = 2,
+    RpForest = 3,
+    Hnsw = 4,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 4] = [Strategy::Flat, Strategy::Ivf, Strategy::RpForest, Strategy::Hnsw];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Flat => "flat",
+            Strategy::Ivf => "ivf",
+            Strategy::RpForest => "rp-forest",
+            Strategy::Hnsw => "hnsw",
+        }
+    }
+
+    fn from_code(code: u32) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| *s as u32 == code)
+    }
+
+    /// The strategy for a library of `vectors` photos when the person has not chosen one,
+    /// from what `motis bench index` measured (the README's table): `flat` is exact, builds
+    /// at once and answers in under 10 ms up to a quarter of a million photos; above, `ivf`
+    /// is the fastest that keeps recall@10 ≥ 0.95 for text queries (`hnsw`, faster still,
+    /// falls to 0.70 for text at a million) and builds in about a minute.
+    pub fn for_library(vectors: usize) -> Strategy {
+        if vectors < IVF_FROM {
+            Strategy::Flat
+        } else {
+            Strategy::Ivf
+        }
+    }
+}
+
+/// Where [`Strategy::for_library`] leaves `flat`.
+pub const IVF_FROM: usize = 250_000;
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = IndexError;
+    fn from_str(name: &str) -> Result<Strategy, IndexError> {
+        Strategy::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| IndexError::UnknownStrategy(name.to_owned()))
+    }
+}
+
+/// What each strategy does; [`VectorIndex`] checks dimensions and writability first.
+trait Structure: Send + Sync {
+    fn strategy(&self) -> Strategy;
+    fn len(&self) -> usize;
+    fn contains(&self, id: u64) -> bool;
+    /// Add unit vectors, replacing those of ids already held.
+    fn extend(&mut self, items: &[(u64, Vec<f32>)]) -> Result<(), IndexError>;
+    fn remove(&mut self, id: u64) -> Result<bool, IndexError>;
+    /// The `k` best by cosine similarity, best first; `exact` compares every vector.
+    fn search(&self, query: &[f32], k: usize, exact: bool) -> Result<Vec<Hit>, IndexError>;
+    /// Write the whole index to `path`, a new file.
+    fn save(&self, path: &Path) -> Result<(), IndexError>;
+    /// What the index takes in memory when loaded.
+    fn memory_bytes(&self) -> usize;
+}
+
 pub struct VectorIndex {
-    inner: Index,
+    inner: Box<dyn Structure>,
     dimensions: usize,
     mapped: bool,
 }
 
-#[derive(Clone, Copy)]
-enum Opening {
-    Load,
-    Map,
-}
-
-enum Saved<'a> {
-    File(&'a str),
-    Bytes(Vec<u8>),
-}
-
-fn usearch(operation: &'static str) -> impl FnOnce(cxx::Exception) -> IndexError {
-    move |source| IndexError::Usearch { operation, source }
-}
-
-fn options(dimensions: usize) -> IndexOptions {
-    IndexOptions {
-        dimensions,
-        metric: MetricKind::Cos,
-        // usearch defaults to BF16; f16 keeps more mantissa for unit vectors.
-        quantization: ScalarKind::F16,
-        // A wider search than usearch's default: recall matters more than the last
-        // fraction of a millisecond when a person waits for the answer.
-        expansion_search: 128,
-        ..IndexOptions::default()
-    }
-}
-
 impl VectorIndex {
-    pub fn new(dimensions: usize) -> Result<VectorIndex, IndexError> {
-        let inner = Index::new(&options(dimensions)).map_err(usearch("create an index"))?;
+    pub fn new(strategy: Strategy, dimensions: usize) -> Result<VectorIndex, IndexError> {
+        let inner: Box<dyn Structure> = match strategy {
+            Strategy::Flat => Box::new(flat::Flat::new(dimensions)),
+            Strategy::Ivf => Box::new(ivf::Ivf::new(dimensions)),
+            Strategy::RpForest => Box::new(rp_forest::RpForest::new(dimensions)),
+            Strategy::Hnsw => Box::new(hnsw::Hnsw::new(dimensions)?),
+        };
         Ok(VectorIndex {
             inner,
             dimensions,
@@ -92,9 +160,9 @@ impl VectorIndex {
         })
     }
 
-    /// Load a saved index into memory, refusing one of another dimension or metric.
+    /// Load a saved index into memory, refusing one of another dimension.
     pub fn load(path: &Path, dimensions: usize) -> Result<VectorIndex, IndexError> {
-        VectorIndex::open_saved(path, dimensions, Opening::Load)
+        VectorIndex::open_saved(path, dimensions, false)
     }
 
     /// Open a saved index memory-mapped and read-only: a search reads only the pages it
@@ -102,50 +170,36 @@ impl VectorIndex {
     /// wants). Inserting into it or removing from it is an error; [`VectorIndex::load`]
     /// for that.
     pub fn map(path: &Path, dimensions: usize) -> Result<VectorIndex, IndexError> {
-        VectorIndex::open_saved(path, dimensions, Opening::Map)
+        VectorIndex::open_saved(path, dimensions, true)
     }
 
-    fn open_saved(path: &Path, dimensions: usize, opening: Opening) -> Result<VectorIndex, IndexError> {
-        let corrupt = |reason: String| IndexError::Corrupt {
-            path: path.to_owned(),
-            reason,
-        };
-        let read_error = |source| IndexError::Read {
-            path: path.to_owned(),
-            source,
-        };
-        // usearch reads the file itself, without a copy in memory beside it; a path it
-        // cannot be given (not UTF-8) is read here and handed over as bytes.
-        let saved = match path.to_str() {
-            Some(native) => {
-                std::fs::metadata(path).map_err(read_error)?;
-                Saved::File(native)
+    fn open_saved(path: &Path, dimensions: usize, mapped: bool) -> Result<VectorIndex, IndexError> {
+        let inner: Box<dyn Structure> = if file::is_ours(path)? {
+            let opened = file::Opened::open(path, mapped)?;
+            if opened.dimensions != dimensions {
+                return Err(opened.corrupt(format!(
+                    "it holds {}-dimensional vectors, expected {dimensions}",
+                    opened.dimensions
+                )));
             }
-            None => Saved::Bytes(std::fs::read(path).map_err(read_error)?),
-        };
-        let meta = match &saved {
-            Saved::File(native) => Index::metadata(native),
-            Saved::Bytes(bytes) => Index::metadata_from_buffer(bytes),
-        }
-        .map_err(|e| corrupt(e.to_string()))?;
-        if meta.dimensions != dimensions as u64 || meta.metric != MetricKind::Cos {
-            return Err(corrupt(format!(
-                "it holds {}-dimensional {:?} vectors, expected {dimensions}-dimensional cosine",
-                meta.dimensions, meta.metric
-            )));
-        }
-        let mut index = VectorIndex::new(dimensions)?;
-        let opened = match (&saved, opening) {
-            (Saved::File(native), Opening::Map) => {
-                index.mapped = true;
-                index.inner.view(native)
+            match opened.strategy {
+                Strategy::Flat => Box::new(flat::Flat::open(opened, mapped)?),
+                Strategy::Ivf => Box::new(ivf::Ivf::open(opened, mapped)?),
+                Strategy::RpForest => Box::new(rp_forest::RpForest::open(opened, mapped)?),
+                Strategy::Hnsw => return Err(opened.corrupt("an HNSW index is saved in usearch's format")),
             }
-            (Saved::File(native), Opening::Load) => index.inner.load(native),
-            // A view of bytes would outlive them: they are loaded.
-            (Saved::Bytes(bytes), _) => index.inner.load_from_buffer(bytes),
+        } else {
+            Box::new(hnsw::Hnsw::open(path, dimensions, mapped)?)
         };
-        opened.map_err(|e| corrupt(e.to_string()))?;
-        Ok(index)
+        Ok(VectorIndex {
+            inner,
+            dimensions,
+            mapped,
+        })
+    }
+
+    pub fn strategy(&self) -> Strategy {
+        self.inner.strategy()
     }
 
     /// Whether this index is a read-only view of its file ([`VectorIndex::map`]).
@@ -158,7 +212,7 @@ impl VectorIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.inner.size()
+        self.inner.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -170,32 +224,25 @@ impl VectorIndex {
     }
 
     /// Add or replace the vector of `id`.
-    pub fn insert(&self, id: u64, vector: &[f32]) -> Result<(), IndexError> {
-        self.check(vector)?;
-        self.check_writable()?;
-        if self.inner.contains(id) {
-            self.inner.remove(id).map_err(usearch("remove a vector"))?;
-        }
-        if self.inner.size() + 1 > self.inner.capacity() {
-            let grown = (self.inner.capacity() * 2).max(1024);
-            self.inner.reserve(grown).map_err(usearch("grow the index"))?;
-        }
-        self.inner.add(id, vector).map_err(usearch("add a vector"))
+    pub fn insert(&mut self, id: u64, vector: &[f32]) -> Result<(), IndexError> {
+        self.extend(vec![(id, vector.to_vec())])
     }
 
-    /// Make room for `capacity` vectors, so that inserts from several threads at once
-    /// never have to grow the index (growing is not safe while others insert).
-    pub fn reserve(&self, capacity: usize) -> Result<(), IndexError> {
-        if capacity > self.inner.capacity() {
-            self.inner.reserve(capacity).map_err(usearch("grow the index"))?;
+    /// Add or replace many vectors at once: a strategy that builds a structure over its
+    /// vectors (clusters, trees) builds it once for all of them.
+    pub fn extend(&mut self, mut items: Vec<(u64, Vec<f32>)>) -> Result<(), IndexError> {
+        self.check_writable()?;
+        for (_, vector) in &mut items {
+            self.check(vector)?;
+            kernels::make_unit(vector);
         }
-        Ok(())
+        self.inner.extend(&items)
     }
 
     /// Remove `id`; returns whether it was there.
-    pub fn remove(&self, id: u64) -> Result<bool, IndexError> {
+    pub fn remove(&mut self, id: u64) -> Result<bool, IndexError> {
         self.check_writable()?;
-        Ok(self.inner.remove(id).map_err(usearch("remove a vector"))? > 0)
+        self.inner.remove(id)
     }
 
     /// The `k` most similar vectors, best first.
@@ -205,20 +252,15 @@ impl VectorIndex {
             return Ok(Vec::new());
         }
         let exact = mode == SearchMode::Exact || self.len() < EXACT_BELOW;
-        let matches = if exact {
-            self.inner.exact_search(query, k).map_err(usearch("search"))?
-        } else {
-            self.inner.search(query, k).map_err(usearch("search"))?
-        };
-        Ok(matches
-            .keys
-            .iter()
-            .zip(&matches.distances)
-            .map(|(&id, &distance)| Hit {
-                id,
-                score: 1.0 - distance,
-            })
-            .collect())
+        let mut query = query.to_vec();
+        kernels::make_unit(&mut query);
+        self.inner.search(&query, k, exact)
+    }
+
+    /// What the index takes in memory when loaded (the parts a mapped index reads from
+    /// its file are not counted).
+    pub fn memory_bytes(&self) -> usize {
+        self.inner.memory_bytes()
     }
 
     /// Write the index to `path` atomically: a temporary file beside it is written and
@@ -230,21 +272,7 @@ impl VectorIndex {
             source,
         };
         let temporary = path.with_extension("tmp");
-        // usearch writes the file itself, without the whole index serialised in memory
-        // first; a path it cannot be given (not UTF-8) gets the bytes from here.
-        match temporary.to_str() {
-            Some(native) => self
-                .inner
-                .save(native)
-                .map_err(|e| write_error(std::io::Error::other(e.to_string())))?,
-            None => {
-                let mut bytes = vec![0u8; self.inner.serialized_length()];
-                self.inner
-                    .save_to_buffer(&mut bytes)
-                    .map_err(usearch("serialise the index"))?;
-                std::fs::write(&temporary, &bytes).map_err(write_error)?;
-            }
-        }
+        self.inner.save(&temporary)?;
         File::open(&temporary).and_then(|f| f.sync_all()).map_err(write_error)?;
         std::fs::rename(&temporary, path).map_err(write_error)?;
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

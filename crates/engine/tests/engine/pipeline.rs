@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use motis_engine::{
-    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexEvent, IndexOptions, IndexSummary,
-    ModelFolders, Origin, Phase, PreviewState, SearchMode, SearchResults, Source,
+    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexChoice, IndexEvent, IndexOptions,
+    IndexSummary, ModelFolders, Origin, Phase, PreviewState, SearchMode, SearchResults, Source, Strategy,
 };
 
 pub fn repo() -> PathBuf {
@@ -503,6 +503,65 @@ fn a_lost_index_file_is_rebuilt_from_the_catalog_without_encoding() {
     drop(engine);
     let engine = open(&data);
     assert_eq!(&file_name(&top(&engine, caption, 1)[0]), name);
+}
+
+#[test]
+fn a_new_index_strategy_is_built_from_the_stored_embeddings_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let data = dir.path().join("data");
+    let mut engine = open(&data);
+    index(&engine, &[&photos]);
+    let status = engine.status().unwrap();
+    assert_eq!((status.strategy, status.choice), (Strategy::Flat, IndexChoice::Auto));
+    let before: Vec<Vec<PathBuf>> = captions().iter().map(|(_, c)| top(&engine, c, 3)).collect();
+
+    for strategy in [Strategy::Hnsw, Strategy::RpForest, Strategy::Ivf, Strategy::Flat] {
+        let options = IndexOptions {
+            strategy: Some(IndexChoice::Fixed(strategy)),
+            ..small_batches()
+        };
+        let (result, _) = index_with(&engine, &[&photos], options, CancellationToken::new(), |_| {});
+        let summary = result.unwrap();
+        assert_eq!(
+            (summary.encoded, summary.searchable),
+            (0, 10),
+            "{strategy}: nothing encoded again"
+        );
+        drop(engine);
+        // A fresh process reads the new file, of the new strategy, and keeps the choice.
+        engine = open(&data);
+        let status = engine.status().unwrap();
+        assert_eq!(
+            (status.strategy, status.choice),
+            (strategy, IndexChoice::Fixed(strategy))
+        );
+        let after: Vec<Vec<PathBuf>> = captions().iter().map(|(_, c)| top(&engine, c, 3)).collect();
+        assert_eq!(after, before, "{strategy}");
+        let (summary, _) = index(&engine, &[&photos]);
+        assert_eq!(summary.searchable, 10);
+        assert_eq!(
+            engine.status().unwrap().strategy,
+            strategy,
+            "a run without --strategy keeps it"
+        );
+    }
+    let options = IndexOptions {
+        strategy: Some(IndexChoice::Auto),
+        ..small_batches()
+    };
+    index_with(&engine, &[&photos], options, CancellationToken::new(), |_| {})
+        .0
+        .unwrap();
+    assert_eq!(engine.status().unwrap().choice, IndexChoice::Auto);
+
+    std::fs::write(data.join("indexes/strategy"), "annoy\n").unwrap();
+    let error = engine.status().unwrap_err();
+    assert!(
+        error.to_string().contains("indexes/strategy") && error.to_string().contains("annoy"),
+        "{error}"
+    );
 }
 
 #[test]
