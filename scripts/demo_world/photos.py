@@ -79,10 +79,13 @@ def save_photo(img: Image.Image, path: Path, rng: random.Random) -> int:
 
 
 def _render_one(job):
-    split, index, folder = job
+    split, index, folder, long_side = job
     rng = random.Random(f"{split}:{index}")
     scene = sample_scene(rng)
     width, height = photo_size(rng)
+    if long_side:
+        scale = long_side / max(width, height)
+        width, height = round(width * scale), round(height * scale)
     name = f"{split}-{index:05d}.jpg"
     orientation = save_photo(render(scene, width, height), Path(folder) / name, rng)
     return {
@@ -98,14 +101,17 @@ def _render_one(job):
     }
 
 
-def render_split(out: Path, split: str, count: int, workers: int = os.cpu_count() or 1) -> Path:
-    """Render `count` photos of `split` into out/split/images with out/split/captions.json.
+def render_split(
+    out: Path, split: str, count: int, long_side: int | None = None, workers: int = os.cpu_count() or 1
+) -> Path:
+    """Render `count` photos of `split` into out/split/images with out/split/captions.json,
+    at phone sizes or, with `long_side`, scaled down to it (the same scenes and captions).
 
     Each photo depends only on (split, index), so a split is the same whatever the
     number of workers, and different splits share no photo."""
     images = out / split / "images"
     images.mkdir(parents=True, exist_ok=True)
-    jobs = [(split, i, str(images)) for i in range(count)]
+    jobs = [(split, i, str(images), long_side) for i in range(count)]
     with multiprocessing.Pool(workers) as pool:
         entries = pool.map(_render_one, jobs, chunksize=8)
     dataset = {"dataset": f"motis-shapes-{split}", "images": entries}

@@ -51,8 +51,9 @@ pub struct BenchArgs {
 
 #[derive(clap::Subcommand)]
 enum BenchCommand {
-    /// Instead of the pipeline: the index strategies on the same synthetic CLIP-like
-    /// vectors (build time, bytes per vector, latency, recall@10 against an exact search).
+    /// Instead of the pipeline: the index strategies on the same vectors, synthetic and
+    /// CLIP-like or the data folder's own (build time, bytes per vector, latency,
+    /// recall@10 against an exact search).
     Index(index::IndexBenchArgs),
 }
 
@@ -132,7 +133,7 @@ struct Timings {
 
 pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()> {
     if let Some(BenchCommand::Index(index)) = args.what {
-        return index::run(index, out);
+        return index::run(global, index, out);
     }
     if !args.compare.is_empty() {
         return compare::run(global, &args.compare, args.json, out);

@@ -260,6 +260,15 @@ fn index_then_search_similar_status_and_failed_as_documented() {
         );
         assert!(0.0 < p50 && p50 <= p95, "{operation} in {timed}");
     }
+
+    // Ten photos are too few to tell the index strategies apart: said, not measured.
+    let too_few = motis_in(&data, &["bench", "index", "--library", "--json"]);
+    assert!(!too_few.status.success());
+    assert!(
+        stderr(&too_few).contains("10 photos") && stderr(&too_few).contains("from 10000 on"),
+        "{}",
+        stderr(&too_few)
+    );
 }
 
 #[test]

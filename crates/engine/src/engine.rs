@@ -305,6 +305,12 @@ impl Engine {
         })
     }
 
+    /// Every stored embedding under this model, by photo: what `motis bench index`
+    /// measures the strategies on.
+    pub fn embeddings(&self) -> Result<Vec<(PhotoId, Vec<f32>)>, EngineError> {
+        lock(&self.catalog).embeddings(&self.key)
+    }
+
     /// Photos most like photo `id` (itself left out).
     pub fn similar(&self, id: PhotoId, k: usize, mode: SearchMode) -> Result<SearchResults, EngineError> {
         let vector = self.embedding(id)?;

@@ -6,12 +6,12 @@
 //! Vectors added since the trees were built are searched exhaustively beside them, and
 //! removed ones are skipped, until enough have changed for the trees to be built again.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::Path;
 
 use crate::file::{self, Column, Contents, Opened};
-use crate::kernels::{Random, dot_f16, dot_f32, f16_to_f32, parallel_parts, scan, to_f16, unit};
+use crate::kernels::{Random, Scored, dot_f16, dot_f32, f16_to_f32, parallel_parts, scan, to_f16, unit};
 use crate::rows::{Lookup, Rows};
 use crate::{EXACT_BELOW, Hit, IndexError, Strategy, Structure};
 
@@ -294,30 +294,6 @@ fn two_means(rows: &Rows, items: &[u32], random: &mut Random) -> (Vec<f32>, Vec<
     (p, q)
 }
 
-/// A node to visit, by the least margin on the way to it (larger: nearer the query's side).
-struct Visit {
-    priority: f32,
-    node: u32,
-}
-impl PartialEq for Visit {
-    fn eq(&self, other: &Visit) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Visit {}
-impl PartialOrd for Visit {
-    fn partial_cmp(&self, other: &Visit) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Visit {
-    fn cmp(&self, other: &Visit) -> Ordering {
-        self.priority
-            .total_cmp(&other.priority)
-            .then(self.node.cmp(&other.node))
-    }
-}
-
 impl Structure for RpForest {
     fn strategy(&self) -> Strategy {
         Strategy::RpForest
@@ -353,19 +329,22 @@ impl Structure for RpForest {
         } else {
             let wanted = ((self.built as f64 * SEARCHED_SHARE) as usize).max(k * SEARCHED_PER_RESULT);
             let mut seen = vec![0u64; self.built.div_ceil(64)];
-            let mut queue: BinaryHeap<Visit> = self
-                .roots
-                .iter()
-                .map(|&node| Visit {
-                    priority: f32::INFINITY,
-                    node,
+            // Nodes to visit, the one of largest least margin on the way to it (the most
+            // surely on the query's side) first: `Scored` orders worst first, reversed.
+            let visit = |priority: f32, node: u32| {
+                Reverse(Scored {
+                    score: priority,
+                    key: node as u64,
                 })
-                .collect();
-            while let Some(Visit { priority, node }) = queue.pop() {
+            };
+            let mut queue: BinaryHeap<Reverse<Scored>> =
+                self.roots.iter().map(|&node| visit(f32::INFINITY, node)).collect();
+            while let Some(Reverse(Scored { score: priority, key })) = queue.pop() {
+                let node = key as usize;
                 if candidates.len() >= wanted {
                     break;
                 }
-                let [a, b, c] = self.nodes[node as usize];
+                let [a, b, c] = self.nodes[node];
                 if a == IS_LEAF {
                     for &row in &self.items[b as usize..(b + c) as usize] {
                         let (word, bit) = (row as usize / 64, 1u64 << (row % 64));
@@ -376,14 +355,8 @@ impl Structure for RpForest {
                     }
                 } else {
                     let margin = self.margin(a as usize, &halves);
-                    queue.push(Visit {
-                        priority: priority.min(margin),
-                        node: b,
-                    });
-                    queue.push(Visit {
-                        priority: priority.min(-margin),
-                        node: c,
-                    });
+                    queue.push(visit(priority.min(margin), b));
+                    queue.push(visit(priority.min(-margin), c));
                 }
             }
             candidates.extend(self.built as u32..rows as u32);

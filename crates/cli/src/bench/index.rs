@@ -7,27 +7,40 @@
 //! with the images, so that they come from another distribution than what is indexed, as
 //! real text queries do. Image queries (vectors of photos not in the index) are reported
 //! apart.
+//!
+//! With `--library`, the vectors are the data folder's own: every stored image embedding
+//! of its model, less a few held out as image queries, and text queries encoded by the
+//! model's text tower (from `--texts`, or a fixed list).
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
-use motis_index::{SearchMode, Strategy, VectorIndex};
+use anyhow::{Context, Result, ensure};
+use motis_engine::Engine;
+use motis_index::{EXACT_BELOW, SearchMode, Strategy, VectorIndex};
 use serde::Serialize;
 
-use super::percentile;
+use super::{QUERIES, percentile};
+use crate::Global;
 
 #[derive(clap::Args)]
 pub struct IndexBenchArgs {
-    /// Vectors in the index.
+    /// Synthetic vectors in the index.
     #[arg(long, default_value_t = 100_000)]
     vectors: usize,
-    /// Dimensions of each vector (512: CLIP ViT-B/32's embeddings).
+    /// Dimensions of each synthetic vector (512: CLIP ViT-B/32's embeddings).
     #[arg(long, default_value_t = 512)]
     dim: usize,
-    /// Text queries timed, and as many image queries.
+    /// Text queries timed (at most), and as many image queries.
     #[arg(long, default_value_t = 200)]
     queries: usize,
+    /// Instead of synthetic vectors: the data folder's stored embeddings, with text
+    /// queries encoded by its model.
+    #[arg(long, conflicts_with_all = ["vectors", "dim"])]
+    library: bool,
+    /// With --library: a file of text queries, one a line [default: a fixed dozen].
+    #[arg(long, value_name = "FILE", requires = "library")]
+    texts: Option<std::path::PathBuf>,
     /// Strategies to measure.
     #[arg(long, value_delimiter = ',', default_value = "flat,ivf,rp-forest,hnsw")]
     strategies: Vec<Strategy>,
@@ -57,6 +70,8 @@ struct Row {
 
 #[derive(Serialize)]
 struct Report {
+    /// "synthetic", or "library": the data folder's own embeddings.
+    source: &'static str,
     vectors: usize,
     dim: usize,
     queries: usize,
@@ -263,24 +278,99 @@ fn measure(index: &VectorIndex, queries: &[Vec<f32>], truth: &[Vec<u64>], mode: 
     })
 }
 
-pub fn run(args: IndexBenchArgs, out: &mut impl Write) -> Result<()> {
-    let started = Instant::now();
+/// What the strategies are measured on.
+struct Workload {
+    source: &'static str,
+    dim: usize,
+    vectors: Vec<(u64, Vec<f32>)>,
+    text_queries: Vec<Vec<f32>>,
+    image_queries: Vec<Vec<f32>>,
+}
+
+fn synthetic(args: &IndexBenchArgs) -> Workload {
     let world = World::new(args.dim);
-    let vectors = world.images(1, args.vectors);
     let mut random = Gaussian::new(u64::MAX / 3);
-    let text_queries: Vec<Vec<f32>> = (0..args.queries).map(|_| world.text(&mut random)).collect();
-    let image_queries: Vec<Vec<f32>> = world
-        .images(args.vectors as u64 + 1, args.queries)
+    Workload {
+        source: "synthetic",
+        dim: args.dim,
+        vectors: world.images(1, args.vectors),
+        text_queries: (0..args.queries).map(|_| world.text(&mut random)).collect(),
+        image_queries: world
+            .images(args.vectors as u64 + 1, args.queries)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
+    }
+}
+
+fn library(global: &Global, args: &IndexBenchArgs) -> Result<Workload> {
+    let engine = Engine::open(&crate::engine_config(global)?)?;
+    let mut vectors: Vec<(u64, Vec<f32>)> = engine
+        .embeddings()?
         .into_iter()
-        .map(|(_, v)| v)
+        .map(|(id, vector)| (id as u64, vector))
         .collect();
+    ensure!(
+        vectors.len() >= EXACT_BELOW + args.queries,
+        "{} photos in {} are encoded with {}; the strategies differ only from {EXACT_BELOW} on \
+         (below, every search is exhaustive), and {} more are held out as image queries",
+        vectors.len(),
+        engine.data_dir().display(),
+        engine.model_key(),
+        args.queries
+    );
+    // Image queries are photos taken out of the library, drawn the same way each run.
+    let mut random = Gaussian::new(7);
+    let mut image_queries = Vec::with_capacity(args.queries);
+    for _ in 0..args.queries {
+        let at = (random.uniform() * vectors.len() as f64) as usize;
+        image_queries.push(vectors.swap_remove(at.min(vectors.len() - 1)).1);
+    }
+    let texts: Vec<String> = match &args.texts {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read text queries from {}", path.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .take(args.queries)
+            .map(str::to_owned)
+            .collect(),
+        None => QUERIES.iter().map(|q| q.to_string()).collect(),
+    };
+    ensure!(!texts.is_empty(), "no text query to measure with");
+    let mut text_queries = Vec::with_capacity(texts.len());
+    for batch in texts.chunks(64) {
+        let batch: Vec<&str> = batch.iter().map(String::as_str).collect();
+        text_queries.extend(engine.encode_texts(&batch)?);
+    }
+    Ok(Workload {
+        source: "library",
+        dim: text_queries[0].len(),
+        vectors,
+        text_queries,
+        image_queries,
+    })
+}
+
+pub fn run(global: &Global, args: IndexBenchArgs, out: &mut impl Write) -> Result<()> {
+    let started = Instant::now();
+    let Workload {
+        source,
+        dim,
+        vectors,
+        text_queries,
+        image_queries,
+    } = if args.library {
+        library(global, &args)?
+    } else {
+        synthetic(&args)
+    };
+    let count = vectors.len();
     let text_truth = truth(&vectors, &text_queries);
     let image_truth = truth(&vectors, &image_queries);
     eprintln!(
-        "{} vectors of {} dimensions and the exact answers to {} queries in {:.1} s",
-        args.vectors,
-        args.dim,
-        2 * args.queries,
+        "{count} {source} vectors of {dim} dimensions and the exact answers to {} queries in {:.1} s",
+        text_queries.len() + image_queries.len(),
         started.elapsed().as_secs_f64()
     );
     let scratch = tempfile::tempdir().context("cannot make a scratch folder")?;
@@ -289,15 +379,15 @@ pub fn run(args: IndexBenchArgs, out: &mut impl Write) -> Result<()> {
         eprintln!("{strategy}: building");
         let path = scratch.path().join(strategy.name());
         let built = Instant::now();
-        let mut index = VectorIndex::new(strategy, args.dim)?;
+        let mut index = VectorIndex::new(strategy, dim)?;
         index.extend(vectors.clone())?;
         let build_s = built.elapsed().as_secs_f64();
-        let memory = index.memory_bytes() as f64 / args.vectors as f64;
+        let memory = index.memory_bytes() as f64 / count as f64;
         index.save(&path)?;
         drop(index);
-        let bytes = std::fs::metadata(&path)?.len() as f64 / args.vectors as f64;
+        let bytes = std::fs::metadata(&path)?.len() as f64 / count as f64;
         // Searched as the app and the CLI search: the saved file, memory-mapped.
-        let index = VectorIndex::map(&path, args.dim)?;
+        let index = VectorIndex::map(&path, dim)?;
         let modes: &[(SearchMode, &str)] = if strategy == Strategy::Flat {
             &[(SearchMode::Exact, "exact"), (SearchMode::Auto, "auto")]
         } else {
@@ -323,9 +413,10 @@ pub fn run(args: IndexBenchArgs, out: &mut impl Write) -> Result<()> {
         std::fs::remove_file(&path)?;
     }
     let report = Report {
-        vectors: args.vectors,
-        dim: args.dim,
-        queries: args.queries,
+        source,
+        vectors: count,
+        dim,
+        queries: text_queries.len(),
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         strategies: rows,
     };
@@ -335,8 +426,13 @@ pub fn run(args: IndexBenchArgs, out: &mut impl Write) -> Result<()> {
     }
     writeln!(
         out,
-        "{} vectors × {} dimensions, {} text and {} image queries, k = {K}, {} threads",
-        report.vectors, report.dim, report.queries, report.queries, report.threads
+        "{} {} vectors × {} dimensions, {} text and {} image queries, k = {K}, {} threads",
+        report.vectors,
+        report.source,
+        report.dim,
+        report.queries,
+        image_queries.len(),
+        report.threads
     )?;
     writeln!(
         out,
