@@ -15,7 +15,8 @@ use clap::{Args, Parser, Subcommand};
 use motis_embed::{ImageEncoder, Model, TextEncoder};
 use motis_engine::{
     CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, Found, IndexChoice, IndexOptions,
-    ModelFolders, SearchMode, SearchResults, Source, find_shipped_models,
+    ModelFolders, PhotoDate, Query, SearchMode, SearchOptions, SearchResults, Sort, Source, Subject,
+    find_shipped_models,
 };
 use motis_media::{Preprocessor, decode_upright};
 
@@ -68,13 +69,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Photos matching a text, best first. `reset` (or an empty text) lists the gallery.
+    /// Photos matching a query, best first: words, `+` and `-` between terms (`dog -
+    /// leash`), weights (`2:dog`), photos (`photo:ID`, or a path), and filters
+    /// (`after:2024-06`, `before:2024-09`, `on:2024`, `in:FOLDER`). `reset` (or an empty
+    /// text) lists the gallery; filters alone list the photos they allow.
     Search {
         text: String,
         #[command(flatten)]
         results: ResultOptions,
     },
-    /// Photos like a given one (a catalog id or a path).
+    /// Photos like a given one (a catalog id or a path; a photo motis has not indexed is
+    /// encoded for the search).
     Similar {
         #[arg(value_name = "PHOTO|ID")]
         photo: String,
@@ -125,9 +130,16 @@ enum Command {
 
 #[derive(Args)]
 struct ResultOptions {
-    /// How many results.
+    /// The most results: fewer are printed where the scores fall away (the cut-off).
     #[arg(short, default_value_t = 20)]
     k: usize,
+    /// Print the best K whatever their scores, not only those that stand out.
+    #[arg(long)]
+    no_cutoff: bool,
+    /// The order of the results: score (best first), newest or oldest (by when each
+    /// photo was taken).
+    #[arg(long, default_value = "score", value_name = "ORDER")]
+    sort: Sort,
     /// Compare with every photo instead of walking the index graph.
     #[arg(long)]
     exact: bool,
@@ -136,11 +148,15 @@ struct ResultOptions {
 }
 
 impl ResultOptions {
-    fn mode(&self) -> SearchMode {
-        if self.exact {
-            SearchMode::Exact
-        } else {
-            SearchMode::Auto
+    fn search(&self) -> SearchOptions {
+        SearchOptions {
+            k: self.k,
+            mode: if self.exact {
+                SearchMode::Exact
+            } else {
+                SearchMode::Auto
+            },
+            sort: self.sort,
         }
     }
 }
@@ -189,6 +205,8 @@ enum ModelsAction {
 /// Exit codes, documented in the README.
 mod exit {
     pub const FAILURE: u8 = 1;
+    /// As clap exits for a bad command line.
+    pub const USAGE: u8 = 2;
     pub const MISSING_MODEL_OR_RUNTIME: u8 = 3;
     pub const NO_SUCH_PHOTO: u8 = 4;
     pub const BUSY: u8 = 5;
@@ -250,6 +268,7 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         Some(ErrorCode::ModelOrRuntime) => exit::MISSING_MODEL_OR_RUNTIME,
         Some(ErrorCode::NoSuchPhoto) => exit::NO_SUCH_PHOTO,
         Some(ErrorCode::Busy) => exit::BUSY,
+        Some(ErrorCode::BadQuery) => exit::USAGE,
         Some(ErrorCode::Failed | ErrorCode::PermissionDenied) | None => exit::FAILURE,
     }
 }
@@ -313,18 +332,20 @@ fn run(cli: Cli) -> Result<()> {
             index(&global, folders, options, json, &mut out)
         }
         Command::Search { text, results } => {
+            let query = Query::parse(&text, true).map_err(EngineError::from)?;
             let engine = open_engine(&global)?;
-            let found = engine.search(&text, results.k, results.mode())?;
-            print_results(&engine, found, results.json, &mut out)
+            let found = engine.search(&query, results.search())?;
+            print_results(&engine, found, &results, &mut out)
         }
         Command::Similar { photo, results } => {
-            let engine = open_engine(&global)?;
-            let id = match photo.parse::<i64>() {
-                Ok(id) if !Path::new(&photo).exists() => id,
-                _ => engine.photo_id_by_path(Path::new(&photo))?,
+            let subject = match photo.parse::<i64>() {
+                Ok(id) if !Path::new(&photo).exists() => Subject::Photo(id),
+                _ => Subject::File(PathBuf::from(&photo)),
             };
-            let found = engine.similar(id, results.k, results.mode())?;
-            print_results(&engine, found, results.json, &mut out)
+            let query = Query::like(subject);
+            let engine = open_engine(&global)?;
+            let found = engine.search(&query, results.search())?;
+            print_results(&engine, found, &results, &mut out)
         }
         Command::Status { json } => status(&open_engine(&global)?, json, &mut out),
         Command::Failed { json } => {
@@ -438,37 +459,90 @@ fn index(
     Ok(())
 }
 
-fn print_results(engine: &Engine, results: SearchResults, json: bool, out: &mut impl Write) -> Result<()> {
-    let rows: Vec<(i64, PathBuf, Option<f32>)> = match results {
-        SearchResults::Gallery => engine
-            .gallery(None, usize::MAX)?
-            .into_iter()
-            .map(|photo| (photo.id, photo.origin.label(), None))
-            .collect(),
-        SearchResults::Matches { found, searched, total } => {
+/// One line of a search's output.
+struct Row {
+    id: i64,
+    path: PathBuf,
+    score: Option<f32>,
+    taken: PhotoDate,
+    /// Above the cut-off (the gallery's rows are all shown).
+    shown: bool,
+}
+
+fn print_results(engine: &Engine, results: SearchResults, options: &ResultOptions, out: &mut impl Write) -> Result<()> {
+    let rows: Vec<Row> = match results {
+        SearchResults::Gallery(filters) => {
+            let mut rows: Vec<Row> = engine
+                .gallery(&filters, None, usize::MAX)?
+                .into_iter()
+                .map(|photo| Row {
+                    id: photo.id,
+                    path: photo.origin.label(),
+                    score: None,
+                    taken: photo.taken,
+                    shown: true,
+                })
+                .collect();
+            if options.sort == Sort::Oldest {
+                rows.reverse();
+            }
+            rows
+        }
+        SearchResults::Matches {
+            found,
+            shown,
+            searched,
+            total,
+        } => {
             if searched < total {
                 eprintln!("searched {searched} of {total} photos (the rest are not encoded yet)");
             }
+            let past_cutoff = found.len() - shown;
+            if !options.no_cutoff && shown == 0 && past_cutoff > 0 {
+                eprintln!(
+                    "no good match: no photo stands out from the rest for this query; --no-cutoff lists the closest {past_cutoff}"
+                );
+            } else if !options.no_cutoff && past_cutoff > 0 {
+                eprintln!("{past_cutoff} more below the cut-off, where the scores fall away: --no-cutoff lists them");
+            }
+            let printed = if options.no_cutoff { found.len() } else { shown };
             found
                 .into_iter()
-                .map(|Found { id, origin, score }| (id, origin.label(), Some(score)))
+                .enumerate()
+                .take(printed)
+                .map(|(rank, Found { id, origin, score, taken })| Row {
+                    id,
+                    path: origin.label(),
+                    score: Some(score),
+                    taken,
+                    shown: rank < shown,
+                })
                 .collect()
         }
     };
-    if json {
+    if options.json {
         let rows: Vec<_> = rows
             .iter()
-            .map(|(id, path, score)| serde_json::json!({ "id": id, "path": path.to_string_lossy(), "score": score }))
+            .map(|row| {
+                serde_json::json!({
+                    "id": row.id,
+                    "path": row.path.to_string_lossy(),
+                    "score": row.score,
+                    "taken": row.taken.local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    "shown": row.shown,
+                })
+            })
             .collect();
         writeln!(out, "{}", serde_json::to_string(&rows)?)?;
         return Ok(());
     }
-    for (id, path, score) in rows {
-        match score {
-            Some(score) => write!(out, "{score:.4}\t{id}\t")?,
-            None => write!(out, "-\t{id}\t")?,
+    for row in rows {
+        match row.score {
+            Some(score) => write!(out, "{score:.4}\t")?,
+            None => write!(out, "-\t")?,
         }
-        write_path(out, &path)?;
+        write!(out, "{}\t{}\t", row.id, row.taken.local.format("%Y-%m-%d %H:%M"))?;
+        write_path(out, &row.path)?;
         writeln!(out)?;
     }
     Ok(())

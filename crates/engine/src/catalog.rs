@@ -5,9 +5,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
-use crate::{EngineError, LibraryItem, Origin, ScanEntry, Source};
+use crate::dates::{DateSource, PhotoDate, from_local_seconds, local_seconds};
+use crate::{EngineError, Filters, LibraryItem, Origin, ScanEntry, Source};
 
 pub type PhotoId = i64;
 
@@ -51,23 +54,36 @@ pub struct PhotoRecord {
     pub orientation: Option<u8>,
     pub preview: PreviewState,
     pub last_error: Option<String>,
+    /// When it was taken: what the gallery is ordered and filtered by.
+    pub taken: PhotoDate,
 }
 
-/// Where a photo stands in the gallery's newest-first order: the page after it starts
-/// with the next older photo.
+/// Where a photo stands in the gallery's newest-first order (by when each photo was
+/// taken): the page after it starts with the next older photo.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GalleryPosition {
-    pub mtime_ns: i64,
+    /// The photo's local time, as [`PhotoDate::local_seconds`].
+    pub taken: i64,
     pub id: PhotoId,
 }
 
 impl PhotoRecord {
     pub fn gallery_position(&self) -> GalleryPosition {
         GalleryPosition {
-            mtime_ns: self.mtime_ns,
+            taken: self.taken.local_seconds(),
             id: self.id,
         }
     }
+}
+
+/// A folder photos are in, for choosing one to search in (`in:NAME`): a folder below a
+/// folder source (named from that source's own name down, `Pictures/2024/Summer`), or a
+/// library photo's folder (Android's `Camera`, `Screenshots`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhotoFolder {
+    pub name: String,
+    /// Photos directly in it.
+    pub photos: usize,
 }
 
 /// Counts for `motis status` and the app's progress line.
@@ -94,7 +110,9 @@ pub struct Failure {
 const PHOTOS: &str = "photos JOIN sources ON sources.id = photos.source_id";
 const ORIGIN_COLUMNS: &str = "sources.kind, sources.location, photos.locator, photos.name";
 const PHOTO_COLUMNS: &str = "photos.id, sources.kind, sources.location, photos.locator, photos.name, size, mtime_ns,
-    width, height, orientation, preview_state, last_error";
+    width, height, orientation, preview_state, last_error, taken, taken_offset, taken_from";
+/// The gallery's order, newest first (the index `photos_newest_first` serves it).
+const NEWEST_FIRST: &str = "ORDER BY taken DESC, photos.id DESC";
 
 /// The origin of a photo from the four [`ORIGIN_COLUMNS`] starting at column `at`.
 fn origin(row: &rusqlite::Row, at: usize) -> rusqlite::Result<Origin> {
@@ -121,6 +139,11 @@ fn photo_record(row: &rusqlite::Row) -> rusqlite::Result<PhotoRecord> {
         orientation: row.get(9)?,
         preview: PreviewState::parse(&row.get::<_, String>(10)?),
         last_error: row.get(11)?,
+        taken: PhotoDate {
+            local: from_local_seconds(row.get(12)?),
+            offset_minutes: row.get(13)?,
+            source: DateSource::parse(row.get::<_, Option<String>>(14)?.as_deref()),
+        },
     })
 }
 
@@ -230,7 +253,86 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX photos_failed ON photos(id) WHERE last_error IS NOT NULL;
     CREATE INDEX embeddings_by_model ON embeddings(model);
 "#,
+    r#"
+    -- When each photo was taken, in its own local time (seconds from 1970 as if that time
+    -- were UTC: see dates.rs), the offset from UTC where known, and where the date came
+    -- from ('exif', 'file', 'library'); NULL until a scan reads it: the rows here are given
+    -- their file's time in this device's zone meanwhile, and the next scan reads their
+    -- EXIF dates (partial index photos_without_date).
+    ALTER TABLE photos ADD COLUMN taken INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE photos ADD COLUMN taken_offset INTEGER;
+    ALTER TABLE photos ADD COLUMN taken_from TEXT;
+    -- A library photo's folder (Android's bucket: Camera, Screenshots); NULL for a file,
+    -- whose path says.
+    ALTER TABLE photos ADD COLUMN folder TEXT;
+    UPDATE photos SET taken = CAST(strftime('%s', mtime_ns / 1000000000, 'unixepoch', 'localtime') AS INTEGER);
+    DROP INDEX photos_newest_first;
+    CREATE INDEX photos_newest_first ON photos(taken DESC, id DESC);
+    CREATE INDEX photos_without_date ON photos(source_id) WHERE taken_from IS NULL;
+"#,
 ];
+
+/// `in_folder(locator, folder, wanted)`, the SQL side of `in:` filters: whether a photo
+/// is in a folder named `wanted` (one name, or several as `2024/Summer`), matched
+/// without regard to case, anywhere in a file's path or as a library photo's folder.
+fn register_in_folder(connection: &Connection) -> rusqlite::Result<()> {
+    connection.create_scalar_function(
+        "in_folder",
+        3,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let wanted: Vec<String> = context
+                .get::<String>(2)?
+                .split('/')
+                .filter(|part| !part.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            let folders: Vec<String> = match context.get::<Option<String>>(1)? {
+                Some(folder) => folder.split('/').map(str::to_lowercase).collect(),
+                None => {
+                    let path = bytes_path(context.get::<Vec<u8>>(0)?);
+                    let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                    parent
+                        .iter()
+                        .map(|part| part.to_string_lossy().to_lowercase())
+                        .collect()
+                }
+            };
+            Ok(!wanted.is_empty() && folders.windows(wanted.len()).any(|run| run == wanted.as_slice()))
+        },
+    )
+}
+
+/// The SQL condition (on [`PHOTOS`]) for the photos `filters` allow, with its arguments
+/// numbered from `?{first}`.
+fn filter_condition(filters: &Filters, first: usize) -> (String, Vec<Value>) {
+    let mut conditions = vec!["1".to_owned()];
+    let mut values: Vec<Value> = Vec::new();
+    let mut argument = |value: Value| {
+        values.push(value);
+        format!("?{}", first + values.len() - 1)
+    };
+    if let Some(after) = filters.after {
+        conditions.push(format!("taken >= {}", argument(Value::Integer(local_seconds(after)))));
+    }
+    if let Some(before) = filters.before {
+        conditions.push(format!("taken < {}", argument(Value::Integer(local_seconds(before)))));
+    }
+    if !filters.folders.is_empty() {
+        let any: Vec<String> = filters
+            .folders
+            .iter()
+            .map(|folder| {
+                format!(
+                    "in_folder(photos.locator, photos.folder, {})",
+                    argument(Value::Text(folder.clone()))
+                )
+            })
+            .collect();
+        conditions.push(format!("({})", any.join(" OR ")));
+    }
+    (conditions.join(" AND "), values)
+}
 
 /// What a scan changed. `removed` ids must leave the vector index too; `moved` photos
 /// keep their id and embeddings.
@@ -321,6 +423,7 @@ impl Catalog {
             transaction.commit().map_err(sqlite)?;
         }
         connection.execute_batch("PRAGMA foreign_keys = ON;").map_err(sqlite)?;
+        register_in_folder(&connection).map_err(sqlite)?;
         Ok(Catalog {
             connection,
             path: path.to_owned(),
@@ -380,6 +483,7 @@ impl Catalog {
                 }
                 Some((id, ..)) => match content_hash(&entry.path) {
                     Ok(hash) => {
+                        let taken = PhotoDate::of_file(&entry.path, entry.mtime_ns);
                         transaction
                             .execute(
                                 "UPDATE photos SET size = ?2, mtime_ns = ?3, hash = ?4, width = NULL, height = NULL,
@@ -387,6 +491,7 @@ impl Catalog {
                                 params![id, entry.size as i64, entry.mtime_ns, hash],
                             )
                             .map_err(sqlite)?;
+                        record_date(&transaction, id, &taken).map_err(sqlite)?;
                         forget_embeddings(&transaction, id).map_err(sqlite)?;
                         report.changed.push(id);
                     }
@@ -450,7 +555,9 @@ impl Catalog {
                         ],
                     )
                     .map_err(sqlite)?;
-                report.added.push(transaction.last_insert_rowid());
+                let id = transaction.last_insert_rowid();
+                record_date(&transaction, id, &PhotoDate::of_file(&entry.path, entry.mtime_ns)).map_err(sqlite)?;
+                report.added.push(id);
             }
         }
         remove_photos(&transaction, missing_by_hash.into_values().flatten(), &mut report).map_err(sqlite)?;
@@ -489,10 +596,23 @@ impl Catalog {
                 known.insert(locator, value);
             }
         }
+        // Photos catalogued before dates were kept take theirs from this listing.
+        let undated: std::collections::HashSet<PhotoId> = {
+            let mut statement = transaction
+                .prepare("SELECT id FROM photos WHERE source_id = ?1 AND taken_from IS NULL")
+                .map_err(sqlite)?;
+            let rows = statement.query_map([library_id], |r| r.get(0)).map_err(sqlite)?;
+            rows.collect::<Result<_, _>>().map_err(sqlite)?
+        };
         let mut report = ScanReport::default();
         for item in items {
             match known.remove(item.id.as_bytes()) {
-                Some((_, stamp)) if stamp == item.stamp_ns => report.unchanged += 1,
+                Some((id, stamp)) if stamp == item.stamp_ns => {
+                    if undated.contains(&id) {
+                        record_library_date(&transaction, id, item).map_err(sqlite)?;
+                    }
+                    report.unchanged += 1
+                }
                 Some((id, _)) => {
                     transaction
                         .execute(
@@ -501,6 +621,7 @@ impl Catalog {
                             params![id, item.name, item.size as i64, item.stamp_ns],
                         )
                         .map_err(sqlite)?;
+                    record_library_date(&transaction, id, item).map_err(sqlite)?;
                     forget_embeddings(&transaction, id).map_err(sqlite)?;
                     report.changed.push(id);
                 }
@@ -520,7 +641,9 @@ impl Catalog {
                         .map_err(sqlite)?;
                     // A library that lists an id twice gets one photo.
                     if transaction.changes() == 1 {
-                        report.added.push(transaction.last_insert_rowid());
+                        let id = transaction.last_insert_rowid();
+                        record_library_date(&transaction, id, item).map_err(sqlite)?;
+                        report.added.push(id);
                     }
                 }
             }
@@ -617,7 +740,7 @@ impl Catalog {
             &format!(
                 "SELECT photos.id, {ORIGIN_COLUMNS}, preview_state FROM {PHOTOS} WHERE preview_state != 'failed'
                  AND photos.id NOT IN (SELECT photo_id FROM embeddings WHERE model = ?1)
-                 ORDER BY mtime_ns DESC, photos.id DESC"
+                 {NEWEST_FIRST}"
             ),
             [model],
             |r| {
@@ -635,7 +758,7 @@ impl Catalog {
         self.query_origins(
             &format!(
                 "SELECT photos.id, {ORIGIN_COLUMNS} FROM {PHOTOS} WHERE preview_state != 'done'
-                 ORDER BY mtime_ns DESC, photos.id DESC"
+                 {NEWEST_FIRST}"
             ),
             [],
         )
@@ -712,25 +835,128 @@ impl Catalog {
             .map_err(self.sqlite())
     }
 
-    /// A page of the gallery, all photos newest first: the first page, or the page after
-    /// the photo at `after`. A page costs the same wherever it is in the gallery (an
-    /// offset would have SQLite step over every photo before it), and one removed
-    /// meanwhile does not shift the pages after it.
-    pub fn gallery(&self, after: Option<GalleryPosition>, limit: usize) -> Result<Vec<PhotoRecord>, EngineError> {
+    /// A page of the gallery, the photos `filters` allow newest first (by when they were
+    /// taken): the first page, or the page after the photo at `after`. A page costs the
+    /// same wherever it is in the gallery (an offset would have SQLite step over every
+    /// photo before it), and one removed meanwhile does not shift the pages after it.
+    pub fn gallery(
+        &self,
+        filters: &Filters,
+        after: Option<GalleryPosition>,
+        limit: usize,
+    ) -> Result<Vec<PhotoRecord>, EngineError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let newest_first = "ORDER BY mtime_ns DESC, photos.id DESC LIMIT ?1";
-        match after {
-            None => self.rows(
-                &format!("SELECT {PHOTO_COLUMNS} FROM {PHOTOS} {newest_first}"),
-                params![limit],
-                photo_record,
-            ),
-            Some(GalleryPosition { mtime_ns, id }) => self.rows(
-                &format!("SELECT {PHOTO_COLUMNS} FROM {PHOTOS} WHERE (mtime_ns, photos.id) < (?2, ?3) {newest_first}"),
-                params![limit, mtime_ns, id],
-                photo_record,
-            ),
+        let (mut condition, mut values) = filter_condition(filters, 2);
+        values.insert(0, Value::Integer(limit));
+        if let Some(GalleryPosition { taken, id }) = after {
+            condition.push_str(&format!(
+                " AND (taken, photos.id) < (?{}, ?{})",
+                values.len() + 1,
+                values.len() + 2
+            ));
+            values.extend([Value::Integer(taken), Value::Integer(id)]);
         }
+        self.rows(
+            &format!("SELECT {PHOTO_COLUMNS} FROM {PHOTOS} WHERE {condition} {NEWEST_FIRST} LIMIT ?1"),
+            params_from_iter(values),
+            photo_record,
+        )
+    }
+
+    /// The ids of the photos `filters` allow.
+    pub fn photo_ids(&self, filters: &Filters) -> Result<Vec<PhotoId>, EngineError> {
+        let (condition, values) = filter_condition(filters, 1);
+        self.rows(
+            &format!("SELECT photos.id FROM {PHOTOS} WHERE {condition}"),
+            params_from_iter(values),
+            |r| r.get(0),
+        )
+    }
+
+    /// How many photos `filters` allow (all of them when empty).
+    pub fn count(&self, filters: &Filters) -> Result<usize, EngineError> {
+        if filters.is_empty() {
+            return self.photo_count();
+        }
+        let (condition, values) = filter_condition(filters, 1);
+        let count: i64 = self
+            .connection
+            .query_row(
+                &format!("SELECT COUNT(*) FROM {PHOTOS} WHERE {condition}"),
+                params_from_iter(values),
+                |r| r.get(0),
+            )
+            .map_err(self.sqlite())?;
+        Ok(count as usize)
+    }
+
+    /// The folders that hold photos, by name, with how many each holds directly.
+    pub fn photo_folders(&self) -> Result<Vec<PhotoFolder>, EngineError> {
+        let rows: Vec<(String, Vec<u8>, Vec<u8>, Option<String>)> = self.rows(
+            &format!("SELECT sources.kind, sources.location, photos.locator, photos.folder FROM {PHOTOS}"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for (kind, location, locator, folder) in rows {
+            let name = if kind == "library" {
+                match folder {
+                    Some(folder) => folder,
+                    None => continue,
+                }
+            } else {
+                let source = bytes_path(location);
+                let path = bytes_path(locator);
+                let Some(parent) = path.parent() else { continue };
+                // From the source's own name down: what `in:` matches and a person knows.
+                let base = source.parent().unwrap_or(&source);
+                parent.strip_prefix(base).unwrap_or(parent).to_string_lossy().into_owned()
+            };
+            *counts.entry(name).or_default() += 1;
+        }
+        Ok(counts
+            .into_iter()
+            .map(|(name, photos)| PhotoFolder { name, photos })
+            .collect())
+    }
+
+    /// Photo files of `folder` whose date has not been read yet (catalogued before dates
+    /// were kept), with their modification time.
+    pub fn without_date(&self, folder: &Path) -> Result<Vec<(PhotoId, PathBuf, i64)>, EngineError> {
+        self.rows(
+            "SELECT photos.id, photos.locator, photos.mtime_ns FROM photos JOIN sources ON sources.id = photos.source_id
+             WHERE taken_from IS NULL AND sources.kind = 'folder' AND sources.location = ?1",
+            [path_bytes(folder)],
+            |r| Ok((r.get(0)?, bytes_path(r.get(1)?), r.get(2)?)),
+        )
+    }
+
+    /// Record when photos were taken, in one transaction.
+    pub fn record_dates(&mut self, dates: &[(PhotoId, PhotoDate)]) -> Result<(), EngineError> {
+        let sqlite = |source| EngineError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let transaction = self.connection.transaction().map_err(sqlite)?;
+        for (id, date) in dates {
+            record_date(&transaction, *id, date).map_err(sqlite)?;
+        }
+        transaction.commit().map_err(sqlite)
+    }
+
+    /// Up to `count` embeddings of `model`, spread evenly over the photos (by id): a
+    /// sample of the gallery for the score statistics of the search's cut-off.
+    pub fn embedding_sample(&self, model: &str, count: usize) -> Result<Vec<Vec<f32>>, EngineError> {
+        let ids: Vec<PhotoId> = self.rows(
+            "SELECT photo_id FROM embeddings WHERE model = ?1 ORDER BY photo_id",
+            [model],
+            |r| r.get(0),
+        )?;
+        let step = ids.len().div_ceil(count.max(1)).max(1);
+        ids.iter()
+            .step_by(step)
+            .filter_map(|&id| self.embedding(id, model).transpose())
+            .collect()
     }
 
     /// The photos whose last preview or encoding attempt failed, with the cause.
@@ -911,6 +1137,27 @@ impl Catalog {
             .map_err(sqlite)?;
         transaction.commit().map_err(sqlite)
     }
+}
+
+/// Record when photo `id` was taken.
+fn record_date(connection: &Connection, id: PhotoId, date: &PhotoDate) -> rusqlite::Result<()> {
+    connection.execute(
+        "UPDATE photos SET taken = ?2, taken_offset = ?3, taken_from = ?4 WHERE id = ?1",
+        params![id, date.local_seconds(), date.offset_minutes, date.source.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Record a library photo's date (the library's capture date, else its modification
+/// stamp) and folder.
+fn record_library_date(connection: &Connection, id: PhotoId, item: &LibraryItem) -> rusqlite::Result<()> {
+    let date = match item.taken_ns {
+        Some(ns) => PhotoDate::at_instant(ns, DateSource::Library),
+        None => PhotoDate::at_instant(item.stamp_ns, DateSource::File),
+    };
+    record_date(connection, id, &date)?;
+    connection.execute("UPDATE photos SET folder = ?2 WHERE id = ?1", params![id, item.folder])?;
+    Ok(())
 }
 
 /// The id of a source, created if new; `albums`, when given, replaces the chosen albums.

@@ -1,22 +1,24 @@
 //! [`Engine`]: one data folder and one model, shared by every front end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
-use motis_embed::{Model, Runtime, TextEncoder, Tower, VerifiedFiles};
+use motis_embed::{ImageEncoder, Model, Runtime, TextEncoder, Tower, VerifiedFiles};
 use motis_media::{
-    Decoded, PREVIEW_LONG_SIDE, decode_bytes_upright_reduced, decode_upright_reduced, embedded_thumbnail, write_preview,
+    Decoded, PREVIEW_LONG_SIDE, Preprocessor, decode_bytes_upright_reduced, decode_upright, decode_upright_reduced,
+    embedded_thumbnail, write_preview,
 };
 
+use crate::cutoff::{self, Spread};
 use crate::data::RENDITION_SIDES;
 use crate::live_index::LiveIndex;
 use crate::pipeline::{self, IndexOptions};
 use crate::previews::{Made, PreviewDesk};
 use crate::{
-    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, GalleryPosition, IndexChoice, IndexEvent,
-    IndexSummary, ModelFolders, Origin, PhotoId, PhotoLibrary, PhotoRecord, PreviewState, SearchMode, Source, Strategy,
-    model_key,
+    CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, Filters, GalleryPosition, IndexChoice,
+    IndexEvent, IndexSummary, ModelFolders, Origin, PhotoDate, PhotoFolder, PhotoId, PhotoLibrary, PhotoRecord,
+    PreviewState, Query, QueryError, SearchMode, Source, Strategy, Subject, Term, model_key,
 };
 
 #[derive(Clone, Debug)]
@@ -28,21 +30,45 @@ pub struct EngineConfig {
     pub threads: usize,
 }
 
-/// What a person typed, as the engine understands it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Query {
-    /// No query: show the whole gallery. An empty box, or `reset` alone in any case.
-    Gallery,
-    Text(String),
+/// How a search answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchOptions {
+    /// The most photos it returns.
+    pub k: usize,
+    pub mode: SearchMode,
+    pub sort: Sort,
 }
 
-impl Query {
-    pub fn parse(text: &str) -> Query {
-        let trimmed = text.trim();
-        if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("reset") {
-            Query::Gallery
-        } else {
-            Query::Text(text.to_owned())
+impl SearchOptions {
+    /// The best `k`, by score, searched as the index is built to be.
+    pub fn best(k: usize) -> SearchOptions {
+        SearchOptions {
+            k,
+            mode: SearchMode::Auto,
+            sort: Sort::Score,
+        }
+    }
+}
+
+/// The order of a search's results: the shown ones, then the ones past the cut-off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first.
+    #[default]
+    Score,
+    /// Newest first, by when each photo was taken.
+    Newest,
+    Oldest,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Sort, String> {
+        match name {
+            "score" => Ok(Sort::Score),
+            "newest" => Ok(Sort::Newest),
+            "oldest" => Ok(Sort::Oldest),
+            _ => Err(format!("{name:?}: sort by score, newest or oldest")),
         }
     }
 }
@@ -53,15 +79,20 @@ pub struct Found {
     pub id: PhotoId,
     pub origin: Origin,
     pub score: f32,
+    pub taken: PhotoDate,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SearchResults {
-    /// The query asked for the whole gallery (see [`Engine::gallery`]).
-    Gallery,
-    /// The best matches among the `searched` photos encoded so far, of `total` photos.
+    /// The query has no terms: the gallery, narrowed by its filters (see [`Engine::gallery`]).
+    Gallery(Filters),
+    /// The best `k` photos among the `searched` photos encoded so far and allowed by the
+    /// query's filters, of `total` photos the filters allow.
     Matches {
         found: Vec<Found>,
+        /// How many of `found`, from the first, stand out from the gallery for this query
+        /// (see `cutoff.rs`): what a front end shows unless asked for more. 0: no good match.
+        shown: usize,
         searched: usize,
         total: usize,
     },
@@ -112,6 +143,9 @@ pub struct Engine {
     checked: [Mutex<bool>; 2],
     libraries: RwLock<HashMap<String, Arc<dyn PhotoLibrary>>>,
     pub(crate) previews: PreviewDesk,
+    /// A sample of the encoded photos' embeddings for the cut-off's statistics, and how
+    /// many photos were searchable when it was drawn.
+    sample: Mutex<(usize, Arc<Vec<Vec<f32>>>)>,
 }
 
 /// A poisoned lock means a thread panicked mid-search; the data behind it (a read
@@ -141,6 +175,7 @@ impl Engine {
             checked: [Mutex::new(false), Mutex::new(false)],
             libraries: RwLock::new(HashMap::new()),
             previews: PreviewDesk::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            sample: Mutex::new((0, Arc::new(Vec::new()))),
         })
     }
 
@@ -265,13 +300,139 @@ impl Engine {
         Ok(runtime)
     }
 
-    /// Search the encoded photos for a text, or recognise a request for the gallery.
-    pub fn search(&self, text: &str, k: usize, mode: SearchMode) -> Result<SearchResults, EngineError> {
-        let Query::Text(text) = Query::parse(text) else {
-            return Ok(SearchResults::Gallery);
+    /// Search the encoded photos for a query, or recognise a request for the (filtered)
+    /// gallery. The terms' unit embeddings are summed with their weights; photos that are
+    /// terms themselves are not among the answers. The first `shown` answers are those
+    /// that stand out (see `cutoff.rs`).
+    pub fn search(&self, query: &Query, options: SearchOptions) -> Result<SearchResults, EngineError> {
+        if query.is_gallery() {
+            return Ok(SearchResults::Gallery(query.filters.clone()));
+        }
+        let (vector, terms_photos) = self.query_vector(&query.terms)?;
+        let allowed: Option<HashSet<PhotoId>> = if query.filters.is_empty() {
+            None
+        } else {
+            Some(lock(&self.catalog).photo_ids(&query.filters)?.into_iter().collect())
         };
-        let query = self.encode_texts(&[&text])?.remove(0);
-        self.nearest(&query, k, mode, None)
+        let answers = |id: u64| {
+            let id = id as PhotoId;
+            !terms_photos.contains(&id) && allowed.as_ref().is_none_or(|allowed| allowed.contains(&id))
+        };
+        let (hits, searched, sample) = {
+            let index = self.index.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let hits = index.search(&vector, options.k, options.mode, Some(&answers))?;
+            let searched = match &allowed {
+                None => index.searchable(),
+                Some(allowed) => allowed.iter().filter(|&&id| index.holds(id)).count(),
+            };
+            (hits, searched, self.score_sample(index.searchable())?)
+        };
+        let catalog = lock(&self.catalog);
+        let mut found = Vec::with_capacity(hits.len());
+        for hit in hits {
+            // An id the catalog no longer has (removed by a run in another process
+            // since this index was loaded) is not an answer.
+            if let Some(photo) = catalog.photo(hit.id as PhotoId)? {
+                found.push(Found {
+                    id: photo.id,
+                    origin: photo.origin,
+                    score: hit.score,
+                    taken: photo.taken,
+                });
+            }
+        }
+        let scores: Vec<f32> = found.iter().map(|f| f.score).collect();
+        let shown = cutoff::shown(&scores, Spread::of(&vector, &sample), searched);
+        let (first, rest) = found.split_at_mut(shown);
+        for part in [first, rest] {
+            match options.sort {
+                Sort::Score => {}
+                Sort::Newest => part.sort_by(|a, b| b.taken.local.cmp(&a.taken.local).then(b.id.cmp(&a.id))),
+                Sort::Oldest => part.sort_by(|a, b| a.taken.local.cmp(&b.taken.local).then(a.id.cmp(&b.id))),
+            }
+        }
+        Ok(SearchResults::Matches {
+            found,
+            shown,
+            searched,
+            total: catalog.count(&query.filters)?,
+        })
+    }
+
+    /// The unit sum of the terms' weighted unit embeddings, and the photos among the terms
+    /// (which a search leaves out of its answers).
+    fn query_vector(&self, terms: &[Term]) -> Result<(Vec<f32>, HashSet<PhotoId>), EngineError> {
+        let texts: Vec<&str> = terms
+            .iter()
+            .filter_map(|term| match &term.subject {
+                Subject::Text(text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut encoded = if texts.is_empty() {
+            Vec::new()
+        } else {
+            self.encode_texts(&texts)?
+        }
+        .into_iter();
+        let mut photos = HashSet::new();
+        let mut sum = vec![0.0f32; self.model.manifest.embedding_dim];
+        for term in terms {
+            let vector = match &term.subject {
+                Subject::Text(_) => encoded.next().expect("one embedding per text"),
+                Subject::Photo(id) => {
+                    if term.weight > 0.0 {
+                        photos.insert(*id);
+                    }
+                    self.embedding(*id)?
+                }
+                Subject::File(path) => {
+                    let path = expand_home(path);
+                    match self.photo_id_by_path(&path) {
+                        Ok(id) => {
+                            if term.weight > 0.0 {
+                                photos.insert(id);
+                            }
+                            self.embedding(id)?
+                        }
+                        Err(EngineError::NotInCatalog(_)) => self.encode_image_file(&path)?,
+                        Err(other) => return Err(other),
+                    }
+                }
+            };
+            let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+            for (total, x) in sum.iter_mut().zip(&vector) {
+                *total += term.weight * x / norm;
+            }
+        }
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm < 1e-4 {
+            return Err(QueryError::CancelsOut.into());
+        }
+        sum.iter_mut().for_each(|x| *x /= norm);
+        Ok((sum, photos))
+    }
+
+    /// The unit embedding of a photo file that is not in the catalog, with the image
+    /// tower (loaded for this and dropped).
+    fn encode_image_file(&self, path: &Path) -> Result<Vec<f32>, EngineError> {
+        let runtime = self.prepare(Tower::Image)?;
+        let mut preprocessor = Preprocessor::new(self.model.input.clone());
+        let mut pixels = vec![0.0; self.model.input.len()];
+        preprocessor.write_input(&decode_upright(path)?, &mut pixels)?;
+        Ok(ImageEncoder::new(&runtime, &self.model, self.threads)?.encode(&pixels)?.remove(0))
+    }
+
+    /// The embeddings the cut-off scores a query against: drawn again when the photos
+    /// searchable have changed by a tenth since.
+    fn score_sample(&self, searchable: usize) -> Result<Arc<Vec<Vec<f32>>>, EngineError> {
+        let mut sample = lock(&self.sample);
+        let (drawn_at, _) = *sample;
+        if searchable.abs_diff(drawn_at) * 10 > drawn_at || (drawn_at == 0 && searchable > 0) {
+            let vectors = lock(&self.catalog).embedding_sample(&self.key, cutoff::SAMPLE_SIZE)?;
+            *sample = (searchable, Arc::new(vectors));
+        }
+        Ok(Arc::clone(&sample.1))
     }
 
     /// Unit-length text embeddings, in the order given, with the model's text tower
@@ -311,60 +472,25 @@ impl Engine {
         lock(&self.catalog).embeddings(&self.key)
     }
 
-    /// Photos most like photo `id` (itself left out).
-    pub fn similar(&self, id: PhotoId, k: usize, mode: SearchMode) -> Result<SearchResults, EngineError> {
-        let vector = self.embedding(id)?;
-        self.nearest(&vector, k, mode, Some(id))
-    }
-
-    fn nearest(
+    /// A page of the gallery, the photos `filters` allow newest first: the first, or the
+    /// one after `after` (see [`Catalog::gallery`]).
+    pub fn gallery(
         &self,
-        query: &[f32],
-        k: usize,
-        mode: SearchMode,
-        leave_out: Option<PhotoId>,
-    ) -> Result<SearchResults, EngineError> {
-        let (hits, searched) = {
-            let index = self.index.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            (
-                index.search(query, k + usize::from(leave_out.is_some()), mode)?,
-                index.searchable(),
-            )
-        };
-        let catalog = lock(&self.catalog);
-        let mut found = Vec::with_capacity(hits.len());
-        for hit in hits {
-            let id = hit.id as PhotoId;
-            if Some(id) == leave_out {
-                continue;
-            }
-            // An id the catalog no longer has (removed by a run in another process
-            // since this index was loaded) is not an answer.
-            if let Some(origin) = catalog.origin(id)? {
-                found.push(Found {
-                    id,
-                    origin,
-                    score: hit.score,
-                });
-            }
-        }
-        found.truncate(k);
-        Ok(SearchResults::Matches {
-            found,
-            searched,
-            total: catalog.photo_count()?,
-        })
+        filters: &Filters,
+        after: Option<GalleryPosition>,
+        limit: usize,
+    ) -> Result<Vec<PhotoRecord>, EngineError> {
+        lock(&self.catalog).gallery(filters, after, limit)
     }
 
-    /// A page of the gallery, newest first: the first, or the one after `after` (see
-    /// [`Catalog::gallery`]).
-    pub fn gallery(&self, after: Option<GalleryPosition>, limit: usize) -> Result<Vec<PhotoRecord>, EngineError> {
-        lock(&self.catalog).gallery(after, limit)
+    /// How many photos `filters` allow (encoded or not; all of them when empty).
+    pub fn photo_count(&self, filters: &Filters) -> Result<usize, EngineError> {
+        lock(&self.catalog).count(filters)
     }
 
-    /// How many photos the catalog holds (all of them, encoded or not).
-    pub fn photo_count(&self) -> Result<usize, EngineError> {
-        lock(&self.catalog).photo_count()
+    /// The folders that hold photos, for choosing one to search in (`in:NAME`).
+    pub fn photo_folders(&self) -> Result<Vec<PhotoFolder>, EngineError> {
+        lock(&self.catalog).photo_folders()
     }
 
     pub fn photo(&self, id: PhotoId) -> Result<PhotoRecord, EngineError> {
@@ -544,5 +670,13 @@ impl Engine {
         events: impl Fn(IndexEvent) + Send + Sync + 'static,
     ) -> Result<IndexSummary, EngineError> {
         pipeline::run(Arc::clone(self), sources, options, cancel, Arc::new(events)).await
+    }
+}
+
+/// `~/…` as the shell would expand it: a path typed inside a quoted query is not.
+fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => path.to_owned(),
     }
 }

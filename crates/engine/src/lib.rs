@@ -7,27 +7,34 @@
 
 mod allocator;
 pub mod catalog;
+mod cutoff;
 mod data;
+mod dates;
 mod engine;
 mod events;
 mod live_index;
 mod models;
 mod pipeline;
 mod previews;
+mod query;
 pub mod scan;
 mod source;
 
 use std::path::PathBuf;
 
 pub use allocator::use_one_allocator_arena;
-pub use catalog::{Catalog, CatalogCounts, Failure, GalleryPosition, PhotoId, PhotoRecord, PreviewState, ScanReport};
+pub use catalog::{
+    Catalog, CatalogCounts, Failure, GalleryPosition, PhotoFolder, PhotoId, PhotoRecord, PreviewState, ScanReport,
+};
 pub use data::{DataDir, RENDITION_SIDES};
-pub use engine::{Engine, EngineConfig, Found, Query, SearchResults, Status};
+pub use dates::{DateSource, PhotoDate};
+pub use engine::{Engine, EngineConfig, Found, SearchOptions, SearchResults, Sort, Status};
 pub use events::{IndexEvent, IndexSummary, Phase};
 pub use live_index::IndexChoice;
 pub use models::{DEFAULT_MODEL, ModelFolders, find_shipped_models, model_key};
 pub use motis_index::{SearchMode, Strategy};
 pub use pipeline::IndexOptions;
+pub use query::{Filters, Query, QueryError, Subject, Term};
 pub use scan::{ScanEntry, ScanProblem, scan_folder};
 pub use source::{Album, LibraryError, LibraryItem, Origin, PhotoLibrary, Source};
 pub use tokio_util::sync::CancellationToken;
@@ -90,6 +97,8 @@ pub enum EngineError {
         path: PathBuf,
         source: motis_index::IndexError,
     },
+    #[error(transparent)]
+    Query(#[from] QueryError),
     #[error("an indexing worker stopped unexpectedly: {0}")]
     Worker(String),
 }
@@ -106,6 +115,8 @@ pub enum ErrorCode {
     Busy,
     /// The system refuses motis the photo library: only its settings change that.
     PermissionDenied,
+    /// A query that cannot be understood; the message says what is wrong with it.
+    BadQuery,
     Failed,
 }
 
@@ -147,6 +158,7 @@ impl EngineError {
             EngineError::Media(error) => ErrorCode::of_media(error),
             EngineError::NoSuchPhoto(_) | EngineError::NotInCatalog(_) => ErrorCode::NoSuchPhoto,
             EngineError::Busy { .. } => ErrorCode::Busy,
+            EngineError::Query(_) => ErrorCode::BadQuery,
             EngineError::LibraryListing {
                 source: LibraryError::Denied(_),
                 ..

@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use motis_index::{Hit, IndexError, SearchMode, Strategy, VectorIndex};
+use motis_index::{Filter, Hit, IndexError, SearchMode, Strategy, VectorIndex};
 
 use crate::{Catalog, EngineError, PhotoId};
 
@@ -125,24 +125,41 @@ impl LiveIndex {
         self.graph.len() - hidden_in_graph + recent_outside
     }
 
-    /// The `k` nearest photos to a unit-length query, best first.
-    pub fn search(&self, query: &[f32], k: usize, mode: SearchMode) -> Result<Vec<Hit>, EngineError> {
+    /// Whether a search covers photo `id`.
+    pub fn holds(&self, id: PhotoId) -> bool {
+        self.recent.contains_key(&id) || (self.graph.contains(id as u64) && !self.hidden.contains(&id))
+    }
+
+    /// The `k` nearest photos to a unit-length query among those `filter` allows, best first.
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        mode: SearchMode,
+        filter: Option<Filter>,
+    ) -> Result<Vec<Hit>, EngineError> {
+        let allowed = |id: u64| filter.is_none_or(|allowed| allowed(id));
         // Ask the graph for enough extra hits to make up for the ones hidden or
         // superseded by a recent embedding.
         let extra = self.hidden.len() + self.recent.len();
         let mut hits: Vec<Hit> = self
             .graph
-            .search(query, k.saturating_add(extra), mode)?
+            .search_where(query, k.saturating_add(extra), mode, filter)?
             .into_iter()
             .filter(|hit| {
                 let id = hit.id as PhotoId;
                 !self.hidden.contains(&id) && !self.recent.contains_key(&id)
             })
             .collect();
-        hits.extend(self.recent.iter().map(|(&id, vector)| Hit {
-            id: id as u64,
-            score: vector.iter().zip(query).map(|(a, b)| a * b).sum(),
-        }));
+        hits.extend(
+            self.recent
+                .iter()
+                .filter(|(id, _)| allowed(**id as u64))
+                .map(|(&id, vector)| Hit {
+                    id: id as u64,
+                    score: vector.iter().zip(query).map(|(a, b)| a * b).sum(),
+                }),
+        );
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(k);
         Ok(hits)

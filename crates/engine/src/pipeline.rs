@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use crate::previews::Made;
 use crate::{
     CancellationToken, Catalog, Engine, EngineError, IndexChoice, IndexEvent, IndexSummary, LibraryItem, Origin, Phase,
-    PhotoId, ScanReport, Source, scan_folder,
+    PhotoDate, PhotoId, ScanReport, Source, scan_folder,
 };
 
 #[derive(Clone, Debug)]
@@ -256,6 +256,15 @@ fn scan_source(
             };
             let unreachable: Vec<PathBuf> = problems.iter().map(|p| p.path.clone()).collect();
             let report = lock(writer).reconcile(folder, &entries, &unreachable)?;
+            // Photos catalogued before dates were kept: their EXIF dates, read once.
+            let undated = lock(writer).without_date(folder)?;
+            for batch in undated.chunks(256) {
+                let dates: Vec<(PhotoId, PhotoDate)> = batch
+                    .iter()
+                    .map(|(id, path, mtime_ns)| (*id, PhotoDate::of_file(path, *mtime_ns)))
+                    .collect();
+                lock(writer).record_dates(&dates)?;
+            }
             let problems = problems
                 .into_iter()
                 .map(|p| (p.path, format!("cannot read: {}", p.cause)))

@@ -73,6 +73,12 @@ pub struct LibraryItem {
     pub name: String,
     /// Size in bytes of the original, where the library says (0 when it does not).
     pub size: u64,
+    /// When the photo was taken, in nanoseconds since the epoch (MediaStore's
+    /// DATE_TAKEN, PHAsset's creationDate), where the library knows.
+    pub taken_ns: Option<i64>,
+    /// The folder the library keeps it in (Android's bucket: `Camera`, `Screenshots`);
+    /// `None` where a library has no folders (iOS).
+    pub folder: Option<String>,
 }
 
 /// An album of a library, for choosing what motis indexes.

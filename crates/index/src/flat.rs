@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use crate::file::{self, Column, Contents, Opened};
 use crate::kernels::{BestK, dot_f16, dot_i8, f16_to_f32, parallel_parts, scan, to_f16, to_i8};
 use crate::rows::{Lookup, Rows};
-use crate::{Hit, IndexError, Strategy, Structure};
+use crate::{Filter, Hit, IndexError, Strategy, Structure};
 
 /// From this many vectors on, a search makes its first pass over the i8 copies (below,
 /// the f16 vectors fit the caches and one pass over them is as fast).
@@ -107,7 +107,7 @@ impl Flat {
     /// errors; the k-th best lower bound `s − b` seen so far is a floor for the f16 score
     /// of the k-th best row, so only rows whose upper bound `s + b` reaches it are kept,
     /// and those are scored again in f16.
-    fn search_bounded(&self, halves: &[u16], k: usize) -> Vec<Hit> {
+    fn search_bounded(&self, halves: &[u16], k: usize, filter: Option<Filter>) -> Vec<Hit> {
         let (q_codes, q_scale, q_error) = quantise(halves);
         let q_length = q_codes
             .iter()
@@ -118,10 +118,14 @@ impl Flat {
         let d = self.rows.dimensions;
         // Slices taken once: a mapped column checks its bounds on each access.
         let (codes, scales, errors) = (self.codes.as_slice(), self.scales.as_slice(), self.errors.as_slice());
+        let ids = self.rows.ids.as_slice();
         let parts = parallel_parts(rows.div_ceil(1 << 14), |blocks| {
             let mut floors = BestK::new(k);
             let mut kept: Vec<(u32, f32)> = Vec::new();
             for row in blocks.start << 14..(blocks.end << 14).min(rows) {
+                if filter.is_some_and(|allowed| !allowed(ids[row])) {
+                    continue;
+                }
                 let score = dot_i8(&q_codes, &codes[row * d..(row + 1) * d]) as f32 * scales[row] * q_scale;
                 let error = errors[row];
                 let bound = q_length * error + q_error * (1.0 + error) + q_error * error + ROUNDING;
@@ -190,16 +194,17 @@ impl Structure for Flat {
         Ok(true)
     }
 
-    fn search(&self, query: &[f32], k: usize, _exact: bool) -> Result<Vec<Hit>, IndexError> {
+    fn search(&self, query: &[f32], k: usize, _exact: bool, filter: Option<Filter>) -> Result<Vec<Hit>, IndexError> {
         // Exact either way.
         let halves = to_f16(query);
         let rows = &self.rows;
         if rows.len() >= I8_FROM {
-            return Ok(self.search_bounded(&halves, k));
+            return Ok(self.search_bounded(&halves, k, filter));
         }
-        let (d, vectors) = (rows.dimensions, rows.vectors.as_slice());
+        let (d, vectors, ids) = (rows.dimensions, rows.vectors.as_slice(), rows.ids.as_slice());
         let best = scan(rows.len(), k, |row| {
-            Some(dot_f16(&halves, &vectors[row * d..(row + 1) * d]))
+            let allowed = filter.is_none_or(|allowed| allowed(ids[row]));
+            allowed.then(|| dot_f16(&halves, &vectors[row * d..(row + 1) * d]))
         });
         Ok(best
             .into_iter()

@@ -5,7 +5,7 @@ use std::path::Path;
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
 
 use crate::kernels::parallel_parts;
-use crate::{Hit, IndexError, Strategy, Structure};
+use crate::{Filter, Hit, IndexError, Strategy, Structure};
 
 const PARALLEL_ADDS_FROM: usize = 64;
 
@@ -137,22 +137,28 @@ impl Structure for Hnsw {
         Ok(removed)
     }
 
-    fn search(&self, query: &[f32], k: usize, exact: bool) -> Result<Vec<Hit>, IndexError> {
-        let matches = if exact {
-            self.inner.exact_search(query, k)
-        } else {
-            self.inner.search(query, k)
+    fn search(&self, query: &[f32], k: usize, exact: bool, filter: Option<Filter>) -> Result<Vec<Hit>, IndexError> {
+        let matches = match (exact, filter) {
+            (false, None) => self.inner.search(query, k),
+            (false, Some(allowed)) => self.inner.filtered_search(query, k, allowed),
+            (true, None) => self.inner.exact_search(query, k),
+            // usearch's exhaustive search takes no filter: rank everything, then keep
+            // what the filter allows.
+            (true, Some(_)) => self.inner.exact_search(query, self.inner.size()),
         }
         .map_err(usearch("search"))?;
-        Ok(matches
+        let mut hits: Vec<Hit> = matches
             .keys
             .iter()
             .zip(&matches.distances)
+            .filter(|(id, _)| filter.is_none_or(|allowed| allowed(**id)))
             .map(|(&id, &distance)| Hit {
                 id,
                 score: 1.0 - distance,
             })
-            .collect())
+            .collect();
+        hits.truncate(k);
+        Ok(hits)
     }
 
     fn save(&self, path: &Path) -> Result<(), IndexError> {

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::file::{self, Column, Contents, Opened};
 use crate::kernels::{BestK, Centres, Random, dot_f16, dot_f32, f16_to_f32, scan_parts, to_f16, unit};
 use crate::rows::{Lookup, Rows};
-use crate::{EXACT_BELOW, Hit, IndexError, Strategy, Structure};
+use crate::{EXACT_BELOW, Filter, Hit, IndexError, Strategy, Structure};
 
 /// Fewer vectors than this are searched exhaustively anyway: no clusters for them.
 const CLUSTER_FROM: usize = EXACT_BELOW;
@@ -272,7 +272,7 @@ impl Structure for Ivf {
         Ok(true)
     }
 
-    fn search(&self, query: &[f32], k: usize, exact: bool) -> Result<Vec<Hit>, IndexError> {
+    fn search(&self, query: &[f32], k: usize, exact: bool, filter: Option<Filter>) -> Result<Vec<Hit>, IndexError> {
         let d = self.dimensions;
         let chosen: Vec<usize> = if exact || self.centroids.is_empty() {
             (0..self.clusters()).collect()
@@ -289,7 +289,9 @@ impl Structure for Ivf {
             for &l in &chosen[range] {
                 let (ids, vectors) = self.list(l);
                 for (id, vector) in ids.iter().zip(vectors.chunks_exact(d)) {
-                    best.offer(dot_f16(&halves, vector), *id);
+                    if filter.is_none_or(|allowed| allowed(*id)) {
+                        best.offer(dot_f16(&halves, vector), *id);
+                    }
                 }
             }
         });

@@ -50,6 +50,10 @@ pub enum IndexError {
     UnknownStrategy(String),
 }
 
+/// Which ids a search may answer with: a search with a filter finds the best of those it
+/// allows (a photo taken in June, say), not the best of all then filtered.
+pub type Filter<'a> = &'a (dyn Fn(u64) -> bool + Sync);
+
 /// A search result: the catalog id and its cosine similarity to the query.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hit {
@@ -131,8 +135,9 @@ trait Structure: Send + Sync {
     /// Add unit vectors, replacing those of ids already held.
     fn extend(&mut self, items: &[(u64, Vec<f32>)]) -> Result<(), IndexError>;
     fn remove(&mut self, id: u64) -> Result<bool, IndexError>;
-    /// The `k` best by cosine similarity, best first; `exact` compares every vector.
-    fn search(&self, query: &[f32], k: usize, exact: bool) -> Result<Vec<Hit>, IndexError>;
+    /// The `k` best by cosine similarity among the ids `filter` allows, best first;
+    /// `exact` compares every vector.
+    fn search(&self, query: &[f32], k: usize, exact: bool, filter: Option<Filter>) -> Result<Vec<Hit>, IndexError>;
     /// Write the whole index to `path`, a new file.
     fn save(&self, path: &Path) -> Result<(), IndexError>;
     /// What the index takes in memory when loaded.
@@ -247,6 +252,20 @@ impl VectorIndex {
 
     /// The `k` most similar vectors, best first.
     pub fn search(&self, query: &[f32], k: usize, mode: SearchMode) -> Result<Vec<Hit>, IndexError> {
+        self.search_where(query, k, mode, None)
+    }
+
+    /// The `k` most similar vectors among the ids `filter` allows (all of them with
+    /// `None`), best first. A structure that finds fewer than `k` of them (its clusters,
+    /// trees or graph near the query hold few the filter allows) is followed by an
+    /// exhaustive search, so that a narrow filter misses nothing it allows.
+    pub fn search_where(
+        &self,
+        query: &[f32],
+        k: usize,
+        mode: SearchMode,
+        filter: Option<Filter>,
+    ) -> Result<Vec<Hit>, IndexError> {
         self.check(query)?;
         if self.is_empty() || k == 0 {
             return Ok(Vec::new());
@@ -254,7 +273,11 @@ impl VectorIndex {
         let exact = mode == SearchMode::Exact || self.len() < EXACT_BELOW;
         let mut query = query.to_vec();
         kernels::make_unit(&mut query);
-        self.inner.search(&query, k, exact)
+        let hits = self.inner.search(&query, k, exact, filter)?;
+        if hits.len() < k && !exact && filter.is_some() {
+            return self.inner.search(&query, k, true, filter);
+        }
+        Ok(hits)
     }
 
     /// What the index takes in memory when loaded (the parts a mapped index reads from

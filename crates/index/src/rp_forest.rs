@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::file::{self, Column, Contents, Opened};
 use crate::kernels::{Random, Scored, dot_f16, dot_f32, f16_to_f32, parallel_parts, scan, to_f16, unit};
 use crate::rows::{Lookup, Rows};
-use crate::{EXACT_BELOW, Hit, IndexError, Strategy, Structure};
+use crate::{EXACT_BELOW, Filter, Hit, IndexError, Strategy, Structure};
 
 /// Fewer vectors than this are searched exhaustively anyway: no trees for them.
 const TREES_FROM: usize = EXACT_BELOW;
@@ -320,7 +320,7 @@ impl Structure for RpForest {
         Ok(removed)
     }
 
-    fn search(&self, query: &[f32], k: usize, exact: bool) -> Result<Vec<Hit>, IndexError> {
+    fn search(&self, query: &[f32], k: usize, exact: bool, filter: Option<Filter>) -> Result<Vec<Hit>, IndexError> {
         let halves = to_f16(query);
         let rows = self.rows.len();
         let mut candidates: Vec<u32> = Vec::new();
@@ -363,7 +363,8 @@ impl Structure for RpForest {
         }
         let best = scan(candidates.len(), k, |i| {
             let row = candidates[i] as usize;
-            (self.live[row] == 1).then(|| dot_f16(&halves, self.rows.vector(row)))
+            let allowed = filter.is_none_or(|allowed| allowed(self.rows.ids[row]));
+            (self.live[row] == 1 && allowed).then(|| dot_f16(&halves, self.rows.vector(row)))
         });
         Ok(best
             .into_iter()

@@ -4,6 +4,7 @@
 //!
 //! Pure functions over files and buffers: no threads, no catalog, no models.
 
+mod date;
 mod heif;
 mod resample;
 mod thumbnail;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use fast_image_resize as fr;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
+pub use date::{TakenAt, exif_date};
 pub use thumbnail::embedded_thumbnail;
 
 /// Photos larger than this are refused before any pixel is allocated: a 100,000 ×

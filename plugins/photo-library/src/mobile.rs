@@ -122,6 +122,13 @@ struct PageItem {
     name: String,
     #[serde(default)]
     size: u64,
+    /// When it was taken, in milliseconds since the epoch (MediaStore `DATE_TAKEN`,
+    /// PHAsset `creationDate`), where the library knows.
+    #[serde(default)]
+    taken_ms: Option<i64>,
+    /// Android's bucket (`Camera`, `Screenshots`); PhotoKit has none.
+    #[serde(default)]
+    folder: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +200,8 @@ impl<R: Runtime> motis_engine::PhotoLibrary for MobileLibrary<R> {
                     stamp_ns: item.modified_ms.saturating_mul(1_000_000),
                     name: item.name,
                     size: item.size,
+                    taken_ns: item.taken_ms.map(|ms| ms.saturating_mul(1_000_000)),
+                    folder: item.folder,
                 })
                 .collect();
             let (pages, arrived) = &*sink;

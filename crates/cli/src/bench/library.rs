@@ -7,8 +7,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use motis_engine::{Engine, GalleryPosition, SearchResults};
-use motis_index::SearchMode;
+use motis_engine::{Engine, Filters, GalleryPosition, Query, SearchOptions, SearchResults, Subject};
 use serde::Serialize;
 
 use super::{QUERIES, percentile};
@@ -59,7 +58,7 @@ fn timed(rounds: usize, mut run: impl FnMut(usize) -> Result<()>) -> Result<Late
 fn matches(results: SearchResults) -> usize {
     match results {
         SearchResults::Matches { found, .. } => found.len(),
-        SearchResults::Gallery => 0,
+        SearchResults::Gallery(_) => 0,
     }
 }
 
@@ -86,9 +85,10 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
     let mut ids = Vec::with_capacity(photos);
     let mut page_starts: Vec<Option<GalleryPosition>> = Vec::new();
     let mut after = None;
+    let everything = Filters::default();
     loop {
-        let page = engine.gallery(after, GALLERY_PAGE)?;
-        engine.photo_count()?;
+        let page = engine.gallery(&everything, after, GALLERY_PAGE)?;
+        engine.photo_count(&everything)?;
         let Some(last) = page.last() else { break };
         page_starts.push(after);
         after = Some(last.gallery_position());
@@ -103,10 +103,10 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
     let page_at = |after: Option<GalleryPosition>| {
         timed(ROUNDS, |_| {
             ensure!(
-                !engine.gallery(after, GALLERY_PAGE)?.is_empty(),
+                !engine.gallery(&everything, after, GALLERY_PAGE)?.is_empty(),
                 "a gallery page was empty"
             );
-            engine.photo_count()?;
+            engine.photo_count(&everything)?;
             Ok(())
         })
     };
@@ -115,8 +115,12 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
     let gallery_last_page = page_at(page_starts[page_starts.len() - 1])?;
 
     engine.encode_texts(&[QUERIES[0]])?;
+    let queries: Vec<Query> = QUERIES
+        .iter()
+        .map(|text| Query::parse(text, false))
+        .collect::<Result<_, _>>()?;
     let search = timed(ROUNDS, |round| {
-        let found = matches(engine.search(QUERIES[round % QUERIES.len()], RESULTS, SearchMode::Auto)?);
+        let found = matches(engine.search(&queries[round % queries.len()], SearchOptions::best(RESULTS))?);
         ensure!(found > 0, "a search found nothing");
         Ok(())
     })?;
@@ -134,7 +138,7 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
         let id = spread[round];
         matches(
             engine
-                .similar(id, RESULTS, SearchMode::Auto)
+                .search(&Query::like(Subject::Photo(id)), SearchOptions::best(RESULTS))
                 .with_context(|| format!("similar to photo {id}"))?,
         );
         Ok(())

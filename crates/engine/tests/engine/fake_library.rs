@@ -2,9 +2,10 @@
 //! are the files of a folder (id `asset-<file name>`, stamp = the file's modification
 //! time, listed in pages of three), so that it survives a restart of the process, plus
 //! what a phone's library does that a folder does not: photos the permission no longer
-//! covers, photos only in iCloud, albums, a listing that fails, and a record of every read.
+//! covers, photos only in iCloud, albums, capture dates and folders, a listing that fails,
+//! and a record of every read.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -26,6 +27,10 @@ pub struct Quirks {
     pub albums: BTreeMap<String, (String, Vec<String>)>,
     /// Every read: (file name, smallest short side asked for).
     pub reads: Vec<(String, Option<u32>)>,
+    /// The capture time the library gives a photo (nanoseconds since the epoch) and its
+    /// folder; none for the others.
+    pub taken_ns: HashMap<String, i64>,
+    pub folders: HashMap<String, String>,
 }
 
 pub struct FakeLibrary {
@@ -87,6 +92,8 @@ impl PhotoLibrary for FakeLibrary {
                     stamp_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
                     name: name.clone(),
                     size: meta.len(),
+                    taken_ns: quirks.taken_ns.get(name).copied(),
+                    folder: quirks.folders.get(name).cloned(),
                 }
             })
             .collect();

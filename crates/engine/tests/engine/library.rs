@@ -8,12 +8,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use motis_engine::{
-    CancellationToken, Engine, EngineError, IndexEvent, IndexOptions, IndexSummary, Origin, Phase, PhotoRecord,
-    PreviewState, SearchMode, SearchResults, Source,
+    CancellationToken, Engine, EngineError, Filters, IndexEvent, IndexOptions, IndexSummary, Origin, Phase,
+    PhotoRecord, PreviewState, SearchMode, SearchResults, Source,
 };
 
 use super::fake_library::{FakeLibrary, NAME, id_of};
-use super::pipeline::{captions, copy_gallery, failures, file_name, index_sources_with, open, repo, small_batches};
+use super::pipeline::{
+    captions, copy_gallery, failures, file_name, index_sources_with, open, repo, search, small_batches,
+};
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -70,7 +72,7 @@ impl Setup {
 
     fn id(&self, file: &str) -> i64 {
         self.engine
-            .gallery(None, 1000)
+            .gallery(&Filters::default(), None, 1000)
             .unwrap()
             .into_iter()
             .find(|p| p.origin.name() == file)
@@ -95,9 +97,9 @@ fn library_origin(file: &str) -> Origin {
 }
 
 fn top(engine: &Engine, text: &str, k: usize) -> Vec<Origin> {
-    match engine.search(text, k, SearchMode::Exact).unwrap() {
+    match search(&engine, text, k, SearchMode::Exact) {
         SearchResults::Matches { found, .. } => found.into_iter().map(|f| f.origin).collect(),
-        SearchResults::Gallery => panic!("{text:?} is a query"),
+        SearchResults::Gallery(_) => panic!("{text:?} is a query"),
     }
 }
 
@@ -126,7 +128,7 @@ fn library_photos_are_indexed_like_folder_photos_and_read_at_reduced_size() {
     for (name, caption) in captions() {
         assert_eq!(top(&setup.engine, &caption, 3)[0], library_origin(&name), "{caption:?}");
     }
-    for photo in setup.engine.gallery(None, 100).unwrap() {
+    for photo in setup.engine.gallery(&Filters::default(), None, 100).unwrap() {
         assert_preview_made(&setup.engine, &photo);
     }
     // Each photo was read twice (preview, model input), each time asking the platform
@@ -323,7 +325,7 @@ fn the_gallery_is_complete_when_the_scan_ends_and_the_screen_gets_previews_at_on
             {
                 // Before any preview: every photo is listed, none has a preview yet, and
                 // the oldest one, which the run would reach last, is made for the screen.
-                let gallery = engine.gallery(None, 100).unwrap();
+                let gallery = engine.gallery(&Filters::default(), None, 100).unwrap();
                 let pending = gallery.iter().filter(|p| p.preview == PreviewState::Pending).count();
                 let oldest = gallery.last().unwrap().id;
                 let preview = engine.preview_for_screen(oldest).unwrap();
@@ -350,7 +352,7 @@ fn the_gallery_is_complete_when_the_scan_ends_and_the_screen_gets_previews_at_on
         2,
         "its preview was decoded once, not twice"
     );
-    let gallery = setup.engine.gallery(None, 100).unwrap();
+    let gallery = setup.engine.gallery(&Filters::default(), None, 100).unwrap();
     assert!(gallery.iter().all(|p| p.preview == PreviewState::Done));
 }
 
@@ -389,7 +391,7 @@ fn past_the_newest_photos_each_photo_is_read_once_for_its_preview_and_its_model_
         _ => None,
     });
     assert_eq!(previews_phase, Some(3));
-    let gallery = setup.engine.gallery(None, 100).unwrap();
+    let gallery = setup.engine.gallery(&Filters::default(), None, 100).unwrap();
     for (position, photo) in gallery.iter().enumerate() {
         assert_preview_made(&setup.engine, photo);
         let reads = setup.library.reads_of(&photo.origin.name());
@@ -443,7 +445,7 @@ fn searches_work_and_a_cancelled_library_run_resumes_where_it_stopped() {
             {
                 trigger.cancel();
                 if record.lock().unwrap().is_none() {
-                    *record.lock().unwrap() = Some(searcher.search("a red star", 20, SearchMode::Auto).unwrap());
+                    *record.lock().unwrap() = Some(search(&searcher, "a red star", 20, SearchMode::Auto));
                 }
             }
         },
@@ -451,7 +453,7 @@ fn searches_work_and_a_cancelled_library_run_resumes_where_it_stopped() {
     let first = result.unwrap();
     assert!(matches!(events.last(), Some(IndexEvent::Cancelled(_))));
     assert!(first.encoded >= 2 && first.encoded < 10, "{first:?}");
-    let Some(SearchResults::Matches { found, searched, total }) = searched.lock().unwrap().take() else {
+    let Some(SearchResults::Matches { found, searched, total, .. }) = searched.lock().unwrap().take() else {
         panic!("no search during encoding")
     };
     assert_eq!(total, 10);

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use motis_engine::{
-    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, IndexChoice, IndexEvent, IndexOptions,
-    IndexSummary, ModelFolders, Origin, Phase, PreviewState, SearchMode, SearchResults, Source, Strategy,
+    CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, Filters, IndexChoice, IndexEvent, IndexOptions,
+    IndexSummary, ModelFolders, Origin, Phase, PreviewState, Query, SearchMode, SearchOptions, SearchResults, Sort,
+    Source, Strategy, Subject,
 };
 
 pub fn repo() -> PathBuf {
@@ -101,12 +102,20 @@ pub fn failures(events: &[IndexEvent]) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
+/// A search as a person types it, for up to `k` photos.
+pub fn search(engine: &Engine, text: &str, k: usize, mode: SearchMode) -> SearchResults {
+    let query = Query::parse(text, true).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+    engine
+        .search(&query, SearchOptions { k, mode, sort: Sort::Score })
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+}
+
 fn top(engine: &Engine, text: &str, k: usize) -> Vec<PathBuf> {
-    match engine.search(text, k, SearchMode::Exact).unwrap() {
+    match search(&engine, text, k, SearchMode::Exact) {
         SearchResults::Matches { found, .. } => {
             found.into_iter().map(|f| f.origin.file().unwrap().to_owned()).collect()
         }
-        SearchResults::Gallery => panic!("{text:?} is a query, not the gallery"),
+        SearchResults::Gallery(_) => panic!("{text:?} is a query, not the gallery"),
     }
 }
 
@@ -154,17 +163,17 @@ fn each_caption_finds_its_own_photo_first_and_reset_means_the_gallery() {
     }
     for query in ["reset", "  RESET ", "Reset", "", "   "] {
         assert_eq!(
-            engine.search(query, 5, SearchMode::Auto).unwrap(),
-            SearchResults::Gallery,
+            search(&engine, query, 5, SearchMode::Auto),
+            SearchResults::Gallery(Filters::default()),
             "{query:?}"
         );
     }
     // "reset" inside a longer query is an ordinary query.
     assert!(matches!(
-        engine.search("reset the red star", 5, SearchMode::Auto).unwrap(),
+        search(&engine, "reset the red star", 5, SearchMode::Auto),
         SearchResults::Matches { .. }
     ));
-    let gallery = engine.gallery(None, 100).unwrap();
+    let gallery = engine.gallery(&Filters::default(), None, 100).unwrap();
     assert_eq!(gallery.len(), 10);
     for photo in &gallery {
         assert_eq!(photo.preview, PreviewState::Done);
@@ -312,7 +321,16 @@ fn bad_photos_fail_one_by_one_naming_the_file_and_the_run_goes_on() {
             .unwrap();
         assert_eq!((panorama.width, panorama.height), (Some(20_000), Some(300)));
         assert!(matches!(
-            engine.similar(id, 3, SearchMode::Exact).unwrap(),
+            engine
+                .search(
+                    &Query::like(Subject::Photo(id)),
+                    SearchOptions {
+                        k: 3,
+                        mode: SearchMode::Exact,
+                        sort: Sort::Score
+                    }
+                )
+                .unwrap(),
             SearchResults::Matches { found, .. } if found.len() == 3 && found.iter().all(|f| f.id != id)
         ));
     }
@@ -419,7 +437,7 @@ fn searches_work_while_a_run_goes_on_over_what_is_encoded_so_far() {
                 && *done < 10
                 && record.lock().unwrap().is_none()
             {
-                let results = searcher.search("a red star", 20, SearchMode::Auto).unwrap();
+                let results = search(&searcher, "a red star", 20, SearchMode::Auto);
                 *record.lock().unwrap() = Some((*done, results));
             }
         },
@@ -430,7 +448,7 @@ fn searches_work_while_a_run_goes_on_over_what_is_encoded_so_far() {
         .unwrap()
         .take()
         .expect("a search ran during the encoding phase");
-    let SearchResults::Matches { found, searched, total } = results else {
+    let SearchResults::Matches { found, searched, total, .. } = results else {
         panic!("not a query")
     };
     assert_eq!(total, 10);
@@ -724,7 +742,7 @@ fn a_search_checks_only_the_text_tower_and_the_data_folder_remembers_what_was_ha
             .collect()
     };
     let engine = open(data.path());
-    engine.search("a red circle", 5, SearchMode::Auto).unwrap();
+    search(&engine, "a red circle", 5, SearchMode::Auto);
     assert_eq!(remembered(), ["text.onnx"]);
 
     let photos = tempfile::tempdir().unwrap();

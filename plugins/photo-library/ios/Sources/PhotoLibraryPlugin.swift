@@ -115,11 +115,16 @@ class PhotoLibraryPlugin: Plugin {
           if !seen.insert(asset.localIdentifier).inserted { return }
           let modified = asset.modificationDate ?? asset.creationDate ?? Date(timeIntervalSince1970: 0)
           let resource = PHAssetResource.assetResources(for: asset).first
-          page.append([
+          var item: [String: Any] = [
             "id": asset.localIdentifier,
             "name": resource?.originalFilename ?? asset.localIdentifier,
             "modifiedMs": Int64(modified.timeIntervalSince1970 * 1000),
-          ])
+          ]
+          // PhotoKit has albums, not folders: only the capture date.
+          if let created = asset.creationDate {
+            item["takenMs"] = Int64(created.timeIntervalSince1970 * 1000)
+          }
+          page.append(item)
           if page.count == pageSize {
             args.onPage.send(["items": page])
             page = []

@@ -153,7 +153,9 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
                     MediaStore.Images.Media._ID,
                     MediaStore.Images.Media.DISPLAY_NAME,
                     MediaStore.Images.Media.DATE_MODIFIED,
-                    MediaStore.Images.Media.SIZE
+                    MediaStore.Images.Media.SIZE,
+                    MediaStore.Images.Media.DATE_TAKEN,
+                    MediaStore.Images.Media.BUCKET_DISPLAY_NAME
                 )
                 val albums = args.albums
                 val selection = albums?.let { chosen ->
@@ -172,6 +174,10 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
                                 // DATE_MODIFIED is in seconds.
                                 .put("modifiedMs", cursor.getLong(2) * 1000)
                                 .put("size", cursor.getLong(3))
+                            // DATE_TAKEN is in milliseconds, and missing for photos that
+                            // came without a capture date (saved from the web, say).
+                            if (!cursor.isNull(4) && cursor.getLong(4) > 0) item.put("takenMs", cursor.getLong(4))
+                            cursor.getString(5)?.let { item.put("folder", it) }
                             page.put(item)
                             inPage += 1
                             count += 1
