@@ -12,7 +12,7 @@ const COMMANDS: &[&str] = &[
     "list_failures",
     "search",
     "gallery",
-    "similar",
+    "photo_folders",
     "photo_details",
     "open_photo",
     "show_in_folder",

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use motis_engine::{
-    CancellationToken, Engine, ErrorCode, GalleryPosition, IndexEvent, IndexOptions, Origin, PhotoId, SearchMode,
-    SearchResults, Source,
+    CancellationToken, DateSource, Engine, EngineError, ErrorCode, Filters, GalleryPosition, IndexEvent, IndexOptions,
+    Origin, PhotoId, Query, SearchOptions, SearchResults, Sort, Source,
 };
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -363,18 +363,28 @@ pub async fn list_failures(state: State<'_, AppState>) -> Reply<Vec<Failure>> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Found {
     id: PhotoId,
     score: f32,
+    /// When the photo was taken, as the page shows and groups it: the local time where it
+    /// was taken, in seconds since 1970 read as UTC (the page formats it with UTC methods,
+    /// so that a photo taken at 14:00 shows 14:00 in any time zone).
+    taken: i64,
 }
 
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum SearchReply {
-    /// No query (`reset` or an empty box): show the gallery.
-    Gallery,
+    /// No terms: show the gallery, narrowed by the query's filters if it has any (the
+    /// page asks `gallery` with the same query).
+    #[serde(rename_all = "camelCase")]
+    Gallery { filtered: bool },
     Matches {
+        /// The best `results` setting's number of photos; the first `shown` stand out (the
+        /// cut-off), the rest are there for "Show more".
         results: Vec<Found>,
+        shown: usize,
         searched: usize,
         total: usize,
         /// The id of the model that answered.
@@ -382,36 +392,75 @@ pub enum SearchReply {
     },
 }
 
-fn reply(engine: &Engine, results: SearchResults) -> SearchReply {
-    match results {
-        SearchResults::Gallery => SearchReply::Gallery,
-        SearchResults::Matches { found, searched, total } => SearchReply::Matches {
-            model: engine.model().manifest.id.clone(),
-            results: found
-                .into_iter()
-                .map(|f| Found {
-                    id: f.id,
-                    score: f.score,
-                })
-                .collect(),
-            searched,
-            total,
-        },
-    }
+/// A query from the search box, where photos are named by id alone: a path is refused
+/// before anything reads it.
+fn parse_query(text: &str) -> Reply<Query> {
+    Query::parse(text, false).map_err(|error| EngineError::from(error).into())
 }
 
+/// Search for what the box holds (terms, weights, `photo:ID`, filters), results sorted
+/// by `sort` (`score`, `newest` or `oldest`).
 #[tauri::command]
-pub async fn search(query: String, state: State<'_, AppState>) -> Reply<SearchReply> {
+pub async fn search(query: String, sort: Option<String>, state: State<'_, AppState>) -> Reply<SearchReply> {
+    let query = parse_query(&query)?;
+    let sort: Sort = sort.as_deref().unwrap_or("score").parse().map_err(CommandError::failed)?;
     let engine = state.engine()?;
     let k = lock(&state.settings).results;
-    blocking(move || Ok(reply(&engine, engine.search(&query, k, SearchMode::Auto)?))).await
+    blocking(move || {
+        let options = SearchOptions {
+            sort,
+            ..SearchOptions::best(k)
+        };
+        Ok(match engine.search(&query, options)? {
+            SearchResults::Gallery(filters) => SearchReply::Gallery {
+                filtered: !filters.is_empty(),
+            },
+            SearchResults::Matches {
+                found,
+                shown,
+                searched,
+                total,
+            } => SearchReply::Matches {
+                model: engine.model().manifest.id.clone(),
+                results: found
+                    .into_iter()
+                    .map(|f| Found {
+                        id: f.id,
+                        score: f.score,
+                        taken: f.taken.local_seconds(),
+                    })
+                    .collect(),
+                shown,
+                searched,
+                total,
+            },
+        })
+    })
+    .await
 }
 
+#[derive(Serialize)]
+pub struct PhotoFolderInfo {
+    /// What `in:` takes to search in it.
+    name: String,
+    photos: usize,
+}
+
+/// The folders that hold photos (a library's, on phones), for the search's folder filter.
 #[tauri::command]
-pub async fn similar(id: PhotoId, state: State<'_, AppState>) -> Reply<SearchReply> {
+pub async fn photo_folders(state: State<'_, AppState>) -> Reply<Vec<PhotoFolderInfo>> {
     let engine = state.engine()?;
-    let k = lock(&state.settings).results;
-    blocking(move || Ok(reply(&engine, engine.similar(id, k, SearchMode::Auto)?))).await
+    blocking(move || {
+        Ok(engine
+            .photo_folders()?
+            .into_iter()
+            .map(|folder| PhotoFolderInfo {
+                name: folder.name,
+                photos: folder.photos,
+            })
+            .collect())
+    })
+    .await
 }
 
 #[derive(Serialize)]
@@ -421,6 +470,8 @@ pub struct GalleryPhoto {
     width: Option<u32>,
     height: Option<u32>,
     has_preview: bool,
+    /// As `Found::taken`.
+    taken: i64,
 }
 
 #[derive(Serialize)]
@@ -431,16 +482,15 @@ pub struct GalleryPage {
     next: Option<String>,
 }
 
-/// A gallery position as the page holds it: opaque to it, since a modification time in
-/// nanoseconds does not fit a JavaScript number.
+/// A gallery position as the page holds it: opaque to it.
 fn position_text(position: GalleryPosition) -> String {
-    format!("{}:{}", position.mtime_ns, position.id)
+    format!("{}:{}", position.taken, position.id)
 }
 
 fn parse_position(text: &str) -> Reply<GalleryPosition> {
-    let parsed = text.split_once(':').and_then(|(mtime_ns, id)| {
+    let parsed = text.split_once(':').and_then(|(taken, id)| {
         Some(GalleryPosition {
-            mtime_ns: mtime_ns.parse().ok()?,
+            taken: taken.parse().ok()?,
             id: id.parse().ok()?,
         })
     });
@@ -448,13 +498,23 @@ fn parse_position(text: &str) -> Reply<GalleryPosition> {
 }
 
 /// A page of the gallery, newest first: the first, or the one after `after` (the
-/// previous page's `next`).
+/// previous page's `next`); with `query`, the photos its filters allow (`after:2024-06
+/// in:Holidays`: a query of filters alone, which `search` answers with the gallery).
 #[tauri::command]
-pub async fn gallery(after: Option<String>, limit: usize, state: State<'_, AppState>) -> Reply<GalleryPage> {
+pub async fn gallery(
+    after: Option<String>,
+    limit: usize,
+    query: Option<String>,
+    state: State<'_, AppState>,
+) -> Reply<GalleryPage> {
     let engine = state.engine()?;
     let after = after.as_deref().map(parse_position).transpose()?;
+    let filters = match query {
+        Some(text) => parse_query(&text)?.filters,
+        None => Filters::default(),
+    };
     blocking(move || {
-        let records = engine.gallery(after, limit)?;
+        let records = engine.gallery(&filters, after, limit)?;
         let next = records
             .last()
             .filter(|_| records.len() == limit)
@@ -466,11 +526,12 @@ pub async fn gallery(after: Option<String>, limit: usize, state: State<'_, AppSt
                 width: p.width,
                 height: p.height,
                 has_preview: p.preview == motis_engine::PreviewState::Done,
+                taken: p.taken.local_seconds(),
             })
             .collect();
         Ok(GalleryPage {
             photos,
-            total: engine.photo_count()?,
+            total: engine.photo_count(&filters)?,
             next,
         })
     })
@@ -491,6 +552,11 @@ pub struct PhotoDetails {
     height: Option<u32>,
     bytes: u64,
     modified_ms: i64,
+    /// When it was taken (as `Found::taken`), and where that date comes from.
+    taken: i64,
+    taken_from: DateSource,
+    /// Minutes east of UTC where it was taken, where known.
+    taken_offset: Option<i32>,
     error: Option<String>,
 }
 
@@ -512,6 +578,9 @@ pub async fn photo_details(id: PhotoId, state: State<'_, AppState>) -> Reply<Pho
             height: photo.height,
             bytes: photo.size,
             modified_ms: photo.mtime_ns / 1_000_000,
+            taken: photo.taken.local_seconds(),
+            taken_from: photo.taken.source,
+            taken_offset: photo.taken.offset_minutes,
             error: photo.last_error,
         })
     })

@@ -71,7 +71,7 @@ pub fn run() {
             commands::list_failures,
             commands::search,
             commands::gallery,
-            commands::similar,
+            commands::photo_folders,
             commands::photo_details,
             commands::open_photo,
             commands::show_in_folder,

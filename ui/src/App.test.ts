@@ -34,6 +34,79 @@ test('the gallery shows newest first, a query shows ranked results, reset return
   expect(queryAllByTestId('result')).toHaveLength(0);
 });
 
+test('results stop where the matches do; "Show more" shows the rest, and no good match says so', async () => {
+  const { app, getAllByTestId, getByTestId, queryByTestId } = await started();
+  // Two of the 48 photos are purple stars (17 and 41): only they have both words.
+  await app.search('purple star');
+  await waitFor(() => expect(getAllByTestId('result').length).toBe(app.cutAt));
+  expect(app.cutAt).toBe(2);
+  expect(app.results!.length).toBe(48);
+  expect(getByTestId('search-status').textContent).toContain('2 best of 48 photos searched');
+  await fireEvent.click(getByTestId('show-more'));
+  await waitFor(() => expect(getAllByTestId('result').length).toBeGreaterThan(2));
+  expect(getByTestId('show-more').textContent).toBe('Show only the best');
+
+  // Nothing has all three words: no good match, and the closest on request.
+  await app.search('purple star hexagon');
+  await waitFor(() => expect(queryByTestId('no-good-match')).not.toBeNull());
+  expect(queryByTestId('result')).toBeNull();
+  await fireEvent.click(getByTestId('show-closest'));
+  await waitFor(() => expect(getAllByTestId('result').length).toBeGreaterThan(0));
+});
+
+test('a query that cannot be understood says why under the box and keeps what is shown', async () => {
+  const { app, getByTestId, getAllByTestId } = await started();
+  await app.search('red "circle');
+  await waitFor(() => expect(getByTestId('query-error').textContent).toContain('quote'));
+  expect(app.results).toBeNull();
+  expect(getAllByTestId('gallery-item').length).toBeGreaterThan(0);
+  await app.search('red circle');
+  await waitFor(() => expect(app.queryError).toBeNull());
+});
+
+test('"More like this" puts the photo into the box as the query', async () => {
+  const { app, getAllByTestId, getByTestId } = await started();
+  await fireEvent.click(getAllByTestId('gallery-item')[0]);
+  await fireEvent.click(getByTestId('more-like-this'));
+  await waitFor(() => expect((getByTestId('search-input') as HTMLInputElement).value).toBe('photo:48'));
+  expect(app.results!.every((r) => r.id !== 48)).toBe(true);
+  expect(app.cutAt).toBeGreaterThan(0);
+});
+
+test('the gallery is grouped by month, and filters alone narrow it; the controls write the filters into the box', async () => {
+  const { app, getAllByTestId, getByTestId, queryByTestId } = await started();
+  // 48 photos a day apart from 1 January 2020: January and February, newest first.
+  const headings = getAllByTestId('month-heading').map((h) => h.textContent!.trim());
+  expect(headings).toEqual([
+    new Date(Date.UTC(2020, 1, 1)).toLocaleDateString(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+    new Date(Date.UTC(2020, 0, 1)).toLocaleDateString(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+  ]);
+
+  await fireEvent.click(getByTestId('open-filters'));
+  await waitFor(() => expect(app.folders.length).toBe(4));
+  await fireEvent.change(getByTestId('filter-after'), { target: { value: '2020-02' } });
+  await waitFor(() => expect(app.galleryTotal).toBe(17));
+  expect((getByTestId('search-input') as HTMLInputElement).value).toBe('after:2020-02');
+  expect(getByTestId('filtered-gallery').textContent).toContain('17 photos match');
+  expect(getAllByTestId('month-heading')).toHaveLength(1);
+
+  await fireEvent.change(getByTestId('filter-folder'), { target: { value: 'Shapes/stars' } });
+  await waitFor(() => expect(app.query).toBe('after:2020-02 in:Shapes/stars'));
+  await waitFor(() => expect(app.galleryTotal).toBe(6));
+
+  // Words as well: a search among those photos, sorted by date on request.
+  await app.search('purple after:2020-02');
+  expect(app.results!.every((r) => r.id >= 32)).toBe(true);
+  await fireEvent.change(getByTestId('sort'), { target: { value: 'oldest' } });
+  await waitFor(() => expect(app.sort).toBe('oldest'));
+  const shown = app.shownResults.map((r) => r.taken);
+  expect(shown).toEqual([...shown].sort((a, b) => a - b));
+
+  await app.search('');
+  await waitFor(() => expect(app.galleryTotal).toBe(48));
+  expect(queryByTestId('filtered-gallery')).toBeNull();
+});
+
 test('a gallery of several pages loads whole, newest first, each photo once', async () => {
   // Pages hold 2,000 photos: 4,500 end on a short page, 4,000 on an empty one.
   for (const count of [4500, 4000]) {

@@ -24,7 +24,9 @@ test('shows the photo at full resolution with its details, and its buttons act o
   await waitFor(() => expect(viewer.textContent).toContain('green-square-9.jpg'));
   expect(viewer.textContent).toContain('400 × 300');
   expect(viewer.textContent).toContain('score 0.457');
-  await fireEvent.click(getByText('Similar photos'));
+  // Taken on 9 January 2020 at midnight where it was taken, one hour east of UTC.
+  expect(getByTestId('taken').textContent).toMatch(/2020.*\(UTC\+1\)/);
+  await fireEvent.click(getByText('More like this'));
   expect(onsimilar).toHaveBeenCalledWith(9);
   await fireEvent.click(getByText('Open'));
   expect(backend.openPhoto).toHaveBeenCalledWith(9);

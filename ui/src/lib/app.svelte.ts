@@ -14,10 +14,13 @@ import type {
   Lifecycle,
   ModelsReply,
   Phase,
+  PhotoFolder,
   Settings,
+  Sort,
   Source,
 } from './backend';
 import { describeError, isCommandError } from './backend';
+import { withFilter } from './query-text';
 
 export interface Progress {
   phase: Phase;
@@ -54,20 +57,34 @@ const POWER_POLL_MS = 20_000;
 
 export class AppModel {
   status = $state<AppStatus | null>(null);
-  /** Gallery ids, newest first, loaded page by page. */
+  /** Gallery ids, newest first, loaded page by page, and when each was taken. */
   gallery = $state<number[]>([]);
+  galleryTaken = $state<number[]>([]);
   galleryTotal = $state(0);
+  /** A query of filters alone (`after:2024-06 in:Holidays`): the gallery shows the photos
+   * they allow; null for all of them. */
+  galleryQuery = $state<string | null>(null);
   /** Gallery photos whose preview was not made when their page was loaded: their cells
    * show the camera's thumbnail until it is. */
   withoutPreview = $state(new Set<number>());
   private gallerySerial = 0;
   /** Null: the gallery is shown; otherwise the results of the last query. */
   results = $state<Found[] | null>(null);
+  /** How many of `results`, from the first, stand out (the cut-off; 0: no good match). */
+  cutAt = $state(0);
+  /** "Show more": the results past the cut-off are shown too. */
+  showAll = $state(false);
   searched = $state(0);
   searchTotal = $state(0);
   /** The id of the model that answered the shown results. */
   resultsModel = $state<string | null>(null);
+  /** What the search box holds. */
   query = $state('');
+  sort = $state<Sort>('score');
+  /** Why the query in the box cannot be understood. */
+  queryError = $state<string | null>(null);
+  /** The folders that hold photos, for the folder filter. */
+  folders = $state<PhotoFolder[]>([]);
   progress = $state<Progress | null>(null);
   indexing = $state(false);
   /** The last run was paused: "Resume" continues it. */
@@ -100,9 +117,20 @@ export class AppModel {
     return this.status?.platform === 'android' || this.status?.platform === 'ios';
   }
 
+  /** The results shown now: those above the cut-off, or all with "Show more". */
+  get shownResults(): Found[] {
+    if (!this.results) return [];
+    return this.showAll ? this.results : this.results.slice(0, this.cutAt);
+  }
+
   /** The ids shown now: results of a query, or the gallery. */
   get shown(): number[] {
-    return this.results ? this.results.map((r) => r.id) : this.gallery;
+    return this.results ? this.shownResults.map((r) => r.id) : this.gallery;
+  }
+
+  /** When each shown photo was taken, in the order of `shown`. */
+  get shownTaken(): number[] {
+    return this.results ? this.shownResults.map((r) => r.taken) : this.galleryTaken;
   }
 
   async start(): Promise<void> {
@@ -258,18 +286,29 @@ export class AppModel {
   async loadGallery(): Promise<void> {
     const serial = ++this.gallerySerial;
     let ids: number[] = [];
+    let taken: number[] = [];
     const withoutPreview = new Set<number>();
     let after: string | null = null;
     do {
-      const page: GalleryPage = await this.backend.gallery(after, PAGE);
+      const page: GalleryPage = await this.backend.gallery(after, PAGE, this.galleryQuery);
       if (serial !== this.gallerySerial) return;
       ids = ids.concat(page.photos.map((p) => p.id));
+      taken = taken.concat(page.photos.map((p) => p.taken));
       for (const photo of page.photos) if (!photo.hasPreview) withoutPreview.add(photo.id);
       this.withoutPreview = new Set(withoutPreview);
       this.gallery = ids;
+      this.galleryTaken = taken;
       this.galleryTotal = page.total;
       after = page.next;
     } while (after !== null);
+  }
+
+  async loadFolders(): Promise<void> {
+    try {
+      this.folders = await this.backend.photoFolders();
+    } catch (error) {
+      this.error = describeError(error);
+    }
   }
 
   async loadSources(): Promise<void> {
@@ -436,43 +475,59 @@ export class AppModel {
     }
   }
 
-  /** Search, or show the gallery again for an empty box or `reset`. */
+  /** Search, or show the gallery again for an empty box or `reset` (narrowed, for a
+   * query of filters alone). A query that cannot be understood leaves what is shown and
+   * says why under the box. */
   async search(text: string): Promise<void> {
     this.query = text;
     const serial = ++this.searchSerial;
     try {
-      const reply = await this.backend.search(text);
+      const reply = await this.backend.search(text, this.sort);
       if (serial !== this.searchSerial) return;
       this.error = null;
+      this.queryError = null;
       if (reply.kind === 'gallery') {
         this.results = null;
+        const galleryQuery = reply.filtered ? text : null;
+        if (galleryQuery !== this.galleryQuery) {
+          this.galleryQuery = galleryQuery;
+          await this.loadGallery();
+        }
       } else {
+        const again = this.results !== null && text === this.lastSearched;
         this.results = reply.results;
+        this.cutAt = reply.shown;
+        // "Show more" holds while the same query is sorted again or answered anew.
+        if (!again) this.showAll = false;
         this.searched = reply.searched;
         this.searchTotal = reply.total;
         this.resultsModel = reply.model;
       }
+      this.lastSearched = text;
     } catch (error) {
-      if (serial === this.searchSerial) this.error = describeError(error);
+      if (serial !== this.searchSerial) return;
+      if (isCommandError(error) && error.code === 'bad_query') this.queryError = error.message;
+      else this.error = describeError(error);
     }
   }
+  private lastSearched = '';
 
-  async similar(id: number): Promise<void> {
-    const serial = ++this.searchSerial;
-    let reply;
-    try {
-      reply = await this.backend.similar(id);
-    } catch (error) {
-      if (serial === this.searchSerial) this.error = describeError(error);
-      return;
-    }
-    if (serial !== this.searchSerial || reply.kind !== 'matches') return;
-    this.error = null;
+  /** "More like this": the photo as the query, which the box shows (`photo:ID`) so that
+   * words can be added to it or taken from it. */
+  async moreLikeThis(id: number): Promise<void> {
     this.viewing = null;
-    this.results = reply.results;
-    this.searched = reply.searched;
-    this.searchTotal = reply.total;
-    this.resultsModel = reply.model;
+    await this.search(`photo:${id}`);
+  }
+
+  /** Order the results by score or by date; the query is asked again. */
+  async setSort(sort: Sort): Promise<void> {
+    this.sort = sort;
+    if (this.results) await this.search(this.query);
+  }
+
+  /** Set one filter of the query in the box (null removes it) and search again. */
+  async setFilter(key: 'after' | 'before' | 'folder', value: string | null): Promise<void> {
+    await this.search(withFilter(this.query, key, value));
   }
 
   showError(error: unknown): void {

@@ -4,7 +4,7 @@
 import { MockBackend } from './mock-backend';
 import { TauriBackend } from './tauri-backend';
 
-export type ErrorCode = 'model_or_runtime' | 'no_such_photo' | 'busy' | 'permission_denied' | 'failed';
+export type ErrorCode = 'model_or_runtime' | 'no_such_photo' | 'busy' | 'permission_denied' | 'bad_query' | 'failed';
 
 /** How every command fails: a stable code the page acts on, and a message for people. */
 export interface CommandError {
@@ -127,20 +127,47 @@ export type IndexEvent =
   | ({ kind: 'finished' } & IndexSummary)
   | ({ kind: 'cancelled' } & IndexSummary);
 
+/** When a photo was taken: the local time where it was taken, in seconds since 1970 read
+ * as UTC. Format it with UTC methods (`timeZone: 'UTC'`): a photo taken at 14:00 shows
+ * 14:00 in any time zone. */
+export type TakenAt = number;
+
 export interface Found {
   id: number;
   score: number;
+  taken: TakenAt;
 }
 
+/** How results are ordered: best match first, or by when each photo was taken. */
+export type Sort = 'score' | 'newest' | 'oldest';
+
 export type SearchReply =
-  | { kind: 'gallery' }
-  | { kind: 'matches'; results: Found[]; searched: number; total: number; /** The model that answered. */ model: string };
+  /** No terms: the gallery, narrowed by the query's filters when `filtered`. */
+  | { kind: 'gallery'; filtered: boolean }
+  | {
+      kind: 'matches';
+      /** The best photos, up to the results setting; the first `shown` stand out from the
+       * rest of the gallery (the cut-off; 0: no good match), the others are for "Show more". */
+      results: Found[];
+      shown: number;
+      searched: number;
+      total: number;
+      /** The model that answered. */
+      model: string;
+    };
 
 export interface GalleryPhoto {
   id: number;
   width: number | null;
   height: number | null;
   hasPreview: boolean;
+  taken: TakenAt;
+}
+
+/** A folder that holds photos, as `in:` names it. */
+export interface PhotoFolder {
+  name: string;
+  photos: number;
 }
 
 export interface GalleryPage {
@@ -161,6 +188,11 @@ export interface PhotoDetails {
   height: number | null;
   bytes: number;
   modifiedMs: number;
+  taken: TakenAt;
+  /** Where the date comes from: the photo's EXIF data, its file's time, or the photo library. */
+  takenFrom: 'exif' | 'file' | 'library';
+  /** Minutes east of UTC where it was taken, where known. */
+  takenOffset: number | null;
   error: string | null;
 }
 
@@ -209,10 +241,14 @@ export interface Backend {
   cancelIndexing(): Promise<boolean>;
   /** Every photo whose last attempt failed, also from earlier runs. */
   listFailures(): Promise<Failure[]>;
-  search(query: string): Promise<SearchReply>;
-  similar(id: number): Promise<SearchReply>;
-  /** The first page of the gallery, newest first, or the one after `after` (a page's `next`). */
-  gallery(after: string | null, limit: number): Promise<GalleryPage>;
+  /** Searches for what the box holds: terms, weights, `photo:ID`, filters; fails with
+   * `bad_query` and what is wrong when it cannot be understood. */
+  search(query: string, sort: Sort): Promise<SearchReply>;
+  /** The first page of the gallery, newest first, or the one after `after` (a page's
+   * `next`); with `query`, the photos its filters allow. */
+  gallery(after: string | null, limit: number, query?: string | null): Promise<GalleryPage>;
+  /** The folders that hold photos, for the folder filter. */
+  photoFolders(): Promise<PhotoFolder[]>;
   photoDetails(id: number): Promise<PhotoDetails>;
   openPhoto(id: number): Promise<void>;
   showInFolder(id: number): Promise<void>;

@@ -1,6 +1,8 @@
 // A backend without the Rust side: a gallery of drawn shapes whose captions are known,
-// searched by word overlap, indexed in simulated steps. For component and UI tests and
-// for working on the page in a plain browser (`npm run ui:dev`).
+// searched by word overlap (with the engine's query syntax, simply: terms joined by + and
+// -, weights dropped, photo:ID, and the date and folder filters), indexed in simulated
+// steps. For component and UI tests and for working on the page in a plain browser
+// (`npm run ui:dev`).
 
 import type {
   Access,
@@ -15,9 +17,11 @@ import type {
   ModelEntry,
   ModelsReply,
   PhotoDetails,
+  PhotoFolder,
   PowerState,
   SearchReply,
   Settings,
+  Sort,
   Source,
 } from './backend';
 
@@ -31,6 +35,82 @@ export interface MockPhoto {
   shape: string;
   /** Index of the source that holds it. */
   folder: number;
+}
+
+/** When mock photo `id` was taken (see `TakenAt`): a day after the one before it, from
+ * 1 January 2020 on, so that the newest photo (the highest id) comes first. */
+export function mockTaken(id: number): number {
+  return Date.UTC(2020, 0, 1) / 1000 + (id - 1) * 86_400;
+}
+
+/** What a query asks of the mock: its terms as word lists, photos, and filters. */
+interface MockQuery {
+  terms: { words: string[]; sign: number }[];
+  photos: number[];
+  after: number | null;
+  before: number | null;
+  folders: string[];
+}
+
+const badQuery = (message: string) => ({ code: 'bad_query', message });
+
+/** Where `YYYY[-MM[-DD]]` starts and where the period after it does, in seconds. */
+function period(text: string, filter: string): [number, number] {
+  const match = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$/.exec(text);
+  const [year, month, day] = match ? [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)] : [0, 0, 0];
+  if (!match || month > 12 || day > 31) throw badQuery(`${filter}"${text}": not a date; write YYYY, YYYY-MM or YYYY-MM-DD, as in ${filter}2024-06`);
+  const start = Date.UTC(year, Math.max(0, month - 1), Math.max(1, day)) / 1000;
+  const end = day ? Date.UTC(year, month - 1, day + 1) : month ? Date.UTC(year, month, 1) : Date.UTC(year + 1, 0, 1);
+  return [start, end / 1000];
+}
+
+/** The query syntax the engine understands (README: "Search syntax"), as far as the mock
+ * needs it; null for no query. */
+export function parseMockQuery(text: string): MockQuery | null {
+  if (text.trim().toLowerCase() === 'reset') return null;
+  const words: string[] = [];
+  for (const match of text.matchAll(/"([^"]*)"|"|(\S+)/g)) {
+    if (match[0] === '"') throw badQuery('a quote (") is opened and not closed: close it, or remove it');
+    words.push(match[1] !== undefined ? match[1] : match[2]);
+  }
+  const query: MockQuery = { terms: [], photos: [], after: null, before: null, folders: [] };
+  let sign = 1;
+  let current: string[] | null = null;
+  for (let word of words) {
+    const filter = /^(after|before|on|in):(.*)$/i.exec(word);
+    if (filter) {
+      const [, key, value] = filter;
+      if (!value) throw badQuery(`${key}: needs a value, as in after:2024-06`);
+      if (key.toLowerCase() === 'in') query.folders.push(value.toLowerCase());
+      else {
+        const [start, end] = period(value, `${key.toLowerCase()}:`);
+        if (key.toLowerCase() !== 'before') query.after = Math.max(query.after ?? start, start);
+        if (key.toLowerCase() !== 'after') query.before = Math.min(query.before ?? Infinity, key.toLowerCase() === 'on' ? end : start);
+      }
+      continue;
+    }
+    if (word === '+' || word === '-' || /^[+-]\S/.test(word)) {
+      if (current === null && query.terms.length + query.photos.length > 0 && (word === '+' || word === '-'))
+        throw badQuery(`"${word[0]}" has no term after it`);
+      sign = word[0] === '-' ? -1 : 1;
+      current = null;
+      word = word.slice(1);
+      if (!word) continue;
+    }
+    const photo = /^photo:(\d+)$/.exec(word);
+    if (photo) {
+      query.photos.push(Number(photo[1]));
+      continue;
+    }
+    word = word.replace(/^\d+(\.\d+)?:/, '');
+    if (current === null) {
+      current = [];
+      query.terms.push({ words: current, sign });
+    }
+    current.push(...word.toLowerCase().split(/\s+/).filter(Boolean));
+  }
+  if (words.length > 0 && /^[+-]$/.test(words[words.length - 1])) throw badQuery(`"${words[words.length - 1]}" has no term after it`);
+  return query;
 }
 
 /** `count` photos with ids from `first`; photo i + 1 has colour i mod 6 and shape ⌊i / 6⌋ mod 4. */
@@ -374,33 +454,69 @@ export class MockBackend implements Backend {
   private path(photo: MockPhoto): string {
     return `${this.sources[photo.folder]?.detail ?? '/mock'}/${photo.colour}-${photo.shape}-${photo.id}.jpg`;
   }
-  async search(query: string): Promise<SearchReply> {
-    const trimmed = query.trim().toLowerCase();
-    if (trimmed === '' || trimmed === 'reset') return { kind: 'gallery' };
-    const words = trimmed.split(/\s+/);
+  /** A photo's folder, as `in:` names it: its source's, then a folder for its shape. */
+  private folderOf(photo: MockPhoto): string {
+    return `${this.sources[photo.folder]?.name ?? 'mock'}/${photo.shape}s`;
+  }
+  private allowed(query: MockQuery): MockPhoto[] {
+    return this.known.filter((p) => {
+      const taken = mockTaken(p.id);
+      const folders = this.folderOf(p).toLowerCase();
+      return (
+        (query.after === null || taken >= query.after) &&
+        (query.before === null || taken < query.before) &&
+        (query.folders.length === 0 || query.folders.some((f) => `/${folders}/`.includes(`/${f}/`)))
+      );
+    });
+  }
+  async search(text: string, sort: Sort = 'score'): Promise<SearchReply> {
+    const query = parseMockQuery(text);
+    if (query === null || query.terms.length + query.photos.length === 0) {
+      return { kind: 'gallery', filtered: query !== null && this.allowed(query).length !== this.known.length };
+    }
+    // A photo term stands for its caption's words.
+    const terms = [...query.terms];
+    for (const id of query.photos) {
+      const photo = this.photos.find((p) => p.id === id);
+      if (!photo) throw { code: 'no_such_photo', message: `no photo with id ${id} in the catalog` };
+      terms.push({ words: [photo.colour, photo.shape], sign: 1 });
+    }
+    const allowed = new Set(this.allowed(query).map((p) => p.id));
     const searchable = this.photos.filter((p) => !this.broken.has(p.id)).slice(0, this.encoded);
-    const results = searchable
-      .map((p) => ({ id: p.id, score: words.filter((w) => p.caption.includes(w)).length / words.length }))
+    const positive = terms.filter((t) => t.sign > 0);
+    const score = (caption: string) => {
+      const has = (t: { words: string[] }) => t.words.filter((w) => caption.includes(w)).length / Math.max(1, t.words.length);
+      const excluded = terms.some((t) => t.sign < 0 && has(t) === 1);
+      return positive.reduce((sum, t) => sum + has(t), 0) / Math.max(1, positive.length) - (excluded ? 1 : 0);
+    };
+    const candidates = searchable.filter((p) => allowed.has(p.id) && !query.photos.includes(p.id));
+    const ranked = candidates
+      .map((p) => ({ id: p.id, score: score(p.caption), taken: mockTaken(p.id) }))
       .sort((a, b) => b.score - a.score || a.id - b.id)
       .slice(0, this.settings.results);
-    return { kind: 'matches', results, searched: searchable.length, total: this.photos.length, model: this.currentModel };
+    // The mock's cut-off: photos that have every word of the query stand out.
+    const shown = ranked.filter((r) => r.score >= 0.999).length;
+    const order = (part: typeof ranked) =>
+      sort === 'score' ? part : [...part].sort((a, b) => (sort === 'newest' ? b.taken - a.taken : a.taken - b.taken));
+    const results = [...order(ranked.slice(0, shown)), ...order(ranked.slice(shown))];
+    return { kind: 'matches', results, shown, searched: candidates.length, total: allowed.size, model: this.currentModel };
   }
-  async similar(id: number): Promise<SearchReply> {
-    const photo = this.photos.find((p) => p.id === id);
-    if (!photo) throw { code: 'no_such_photo', message: `no photo with id ${id} in the catalog` };
-    return this.search(`${photo.colour} ${photo.shape}`).then((reply) =>
-      reply.kind === 'matches' ? { ...reply, results: reply.results.filter((r) => r.id !== id) } : reply,
-    );
-  }
-  async gallery(after: string | null, limit: number): Promise<GalleryPage> {
+  async gallery(after: string | null, limit: number, query: string | null = null): Promise<GalleryPage> {
+    const filters = query === null ? null : parseMockQuery(query);
+    const photos = filters === null ? this.known : this.allowed(filters);
     // Newest first is the highest id first here; a position is the id of the page's last photo.
-    const newestFirst = [...this.known].reverse().filter((p) => after === null || p.id < Number(after));
+    const newestFirst = [...photos].reverse().filter((p) => after === null || p.id < Number(after));
     const page = newestFirst.slice(0, limit);
     return {
-      photos: page.map((p) => ({ id: p.id, width: 400, height: 300, hasPreview: this.previewMs === 0 })),
-      total: this.known.length,
+      photos: page.map((p) => ({ id: p.id, width: 400, height: 300, hasPreview: this.previewMs === 0, taken: mockTaken(p.id) })),
+      total: photos.length,
       next: page.length === limit ? String(page[page.length - 1].id) : null,
     };
+  }
+  async photoFolders(): Promise<PhotoFolder[]> {
+    const counts = new Map<string, number>();
+    for (const photo of this.known) counts.set(this.folderOf(photo), (counts.get(this.folderOf(photo)) ?? 0) + 1);
+    return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([name, photos]) => ({ name, photos }));
   }
   async photoDetails(id: number): Promise<PhotoDetails> {
     const photo = this.photos.find((p) => p.id === id);
@@ -414,6 +530,9 @@ export class MockBackend implements Backend {
       height: 300,
       bytes: 48_000,
       modifiedMs: 1_700_000_000_000 + id * 60_000,
+      taken: mockTaken(id),
+      takenFrom: 'exif',
+      takenOffset: 60,
       error: this.broken.get(id) ?? null,
     };
   }

@@ -15,9 +15,11 @@ import type {
   Lifecycle,
   ModelsReply,
   PhotoDetails,
+  PhotoFolder,
   PowerState,
   SearchReply,
   Settings,
+  Sort,
   Source,
 } from './backend';
 
@@ -62,14 +64,14 @@ export class TauriBackend implements Backend {
   listFailures() {
     return invoke<Failure[]>('list_failures');
   }
-  search(query: string) {
-    return invoke<SearchReply>('search', { query });
+  search(query: string, sort: Sort) {
+    return invoke<SearchReply>('search', { query, sort });
   }
-  similar(id: number) {
-    return invoke<SearchReply>('similar', { id });
+  gallery(after: string | null, limit: number, query: string | null = null) {
+    return invoke<GalleryPage>('gallery', { after, limit, query });
   }
-  gallery(after: string | null, limit: number) {
-    return invoke<GalleryPage>('gallery', { after, limit });
+  photoFolders() {
+    return invoke<PhotoFolder[]>('photo_folders');
   }
   photoDetails(id: number) {
     return invoke<PhotoDetails>('photo_details', { id });
