@@ -1,9 +1,12 @@
 """Render scenes as phone photos on disk: JPEG, phone-like sizes, some stored rotated
-with an EXIF Orientation tag, captions beside them in the Karpathy (COCO) JSON format."""
+with an EXIF Orientation tag, most with the date they were "taken" as phones write it
+(EXIF DateTimeOriginal, often with OffsetTimeOriginal), captions beside them in the
+Karpathy (COCO) JSON format."""
 
 from __future__ import annotations
 
 import json
+import datetime
 import multiprocessing
 import os
 import random
@@ -22,6 +25,16 @@ LANDSCAPE_SIZES = (
     (2592, 1944), (3264, 2448), (4032, 3024), (1280, 720), (1920, 1080), (2560, 1440),
 )
 EXIF_ORIENTATION = 0x0112
+EXIF_IFD = 0x8769
+DATE_TIME_ORIGINAL = 0x9003
+OFFSET_TIME_ORIGINAL = 0x9011
+# When the photos were "taken": three years, so that a gallery spans many months.
+TAKEN_FROM = datetime.datetime(2023, 1, 1)
+TAKEN_SPAN_S = 3 * 365 * 86_400
+# The offsets from UTC phones record; None: a camera that records none.
+OFFSETS = ("+01:00", "+02:00", "-05:00", "+09:00", None)
+# Photos without any date (saved from elsewhere): motis falls back on the file's time.
+UNDATED_SHARE = 0.05
 # How to store the upright pixels so that a viewer applying the tag shows them upright:
 # the inverse of the transform the tag asks for.
 STORE_FOR_ORIENTATION = {
@@ -64,17 +77,37 @@ def photo_size(rng: random.Random):
     return (height, width) if rng.random() < 0.35 else (width, height)
 
 
-def save_photo(img: Image.Image, path: Path, rng: random.Random) -> int:
+def taken_at(split: str, index: int):
+    """When photo `index` of `split` was taken, as (local time "YYYY:MM:DD HH:MM:SS",
+    offset "+HH:MM" or None), or None for an undated photo. Drawn from a generator of its
+    own, so that scenes, captions and pixels stay what they were before photos had dates."""
+    rng = random.Random(f"{split}:{index}:taken")
+    if rng.random() < UNDATED_SHARE:
+        return None
+    moment = TAKEN_FROM + datetime.timedelta(seconds=rng.randrange(TAKEN_SPAN_S))
+    return moment.strftime("%Y:%m:%d %H:%M:%S"), rng.choice(OFFSETS)
+
+
+def save_photo(img: Image.Image, path: Path, rng: random.Random, taken=None) -> int:
     """Write an upright image as a JPEG; about one in ten is stored rotated or mirrored
-    with the EXIF tag that undoes it. Returns the orientation tag (1 = none)."""
+    with the EXIF tag that undoes it, and `taken` (see `taken_at`) goes into its EXIF
+    data. Returns the orientation tag (1 = none)."""
     quality = rng.randint(70, 95)
     orientation = rng.choice((3, 6, 8, 6, 8, 2, 4, 5, 7)) if rng.random() < 0.1 else 1
-    if orientation == 1:
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[EXIF_ORIENTATION] = orientation
+        img = img.transpose(STORE_FOR_ORIENTATION[orientation])
+    if taken is not None:
+        local, offset = taken
+        camera = exif.get_ifd(EXIF_IFD)
+        camera[DATE_TIME_ORIGINAL] = local
+        if offset is not None:
+            camera[OFFSET_TIME_ORIGINAL] = offset
+    if len(exif) == 0 and taken is None:
         img.save(path, "JPEG", quality=quality)
     else:
-        exif = Image.Exif()
-        exif[EXIF_ORIENTATION] = orientation
-        img.transpose(STORE_FOR_ORIENTATION[orientation]).save(path, "JPEG", quality=quality, exif=exif.tobytes())
+        img.save(path, "JPEG", quality=quality, exif=exif.tobytes())
     return orientation
 
 
@@ -87,7 +120,8 @@ def _render_one(job):
         scale = long_side / max(width, height)
         width, height = round(width * scale), round(height * scale)
     name = f"{split}-{index:05d}.jpg"
-    orientation = save_photo(render(scene, width, height), Path(folder) / name, rng)
+    taken = taken_at(split, index)
+    orientation = save_photo(render(scene, width, height), Path(folder) / name, rng, taken)
     return {
         "filename": name,
         "filepath": "images",
@@ -97,6 +131,9 @@ def _render_one(job):
         "width": width,
         "height": height,
         "orientation": orientation,
+        # "2024-07-14T18:30:05+02:00", without the offset where the camera wrote none;
+        # null for a photo without a date.
+        "taken": taken and taken[0].replace(":", "-", 2).replace(" ", "T") + (taken[1] or ""),
         "scene": scene_to_json(scene),
     }
 

@@ -6,7 +6,9 @@ caption of what the photo really shows, so that the answers can be checked by ey
 
 The gallery must be indexed in DIR first (`motis --data-dir DIR index PHOTOS`).
 `--examples N` also searches for captions of N of its photos and says where each one
-ranks: queries whose right answer is known.
+ranks: queries whose right answer is known. Each answer shows whether motis would show
+it: results stop where the scores fall away (the cut-off), and the ones below are listed
+after a line that says so.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pathlib import Path
 
 
 def motis_search(motis: Path, data_dir: Path, query: str, k: int) -> list[dict]:
+    """The best `k` photos for `query`, each marked `shown` when above the cut-off."""
     out = subprocess.run(
-        [str(motis), "--data-dir", str(data_dir), "search", query, "-k", str(k), "--json"],
+        [str(motis), "--data-dir", str(data_dir), "search", query, "-k", str(k), "--no-cutoff", "--json"],
         check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out)
@@ -48,7 +51,11 @@ def main() -> None:
     for query, wanted in queries:
         print(f'\n"{query}"' + (f"  (a caption of {wanted})" if wanted else ""))
         ranking = motis_search(args.motis, args.data_dir, query, len(names) if wanted else args.k)
-        for hit in ranking[: args.k]:
+        if not ranking or not ranking[0]["shown"]:
+            print("  no good match: no photo stands out; the closest ones:")
+        for rank, hit in enumerate(ranking[: args.k]):
+            if rank > 0 and ranking[rank - 1]["shown"] and not hit["shown"]:
+                print("  (the cut-off: motis shows the photos above)")
             name = Path(hit["path"]).name
             shows = f"  shows: {truth[name][1]['raw']}" if name in truth else ""
             print(f"  {hit['score']:.3f}  {name}{shows}")

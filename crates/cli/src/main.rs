@@ -74,6 +74,8 @@ enum Command {
     /// (`after:2024-06`, `before:2024-09`, `on:2024`, `in:FOLDER`). `reset` (or an empty
     /// text) lists the gallery; filters alone list the photos they allow.
     Search {
+        /// May start with `-` (`-leash dog`).
+        #[arg(allow_hyphen_values = true)]
         text: String,
         #[command(flatten)]
         results: ResultOptions,

@@ -189,17 +189,23 @@ fn index_then_search_similar_status_and_failed_as_documented() {
     assert!(stdout(&output).contains("10 searchable"), "{}", stdout(&output));
 
     let (name, caption) = &captions()[4];
-    let found = json(&motis_in(&data, &["search", caption, "-k", "3", "--json"]));
+    let found = json(&motis_in(&data, &["search", caption, "-k", "3", "--no-cutoff", "--json"]));
     let found = found.as_array().unwrap();
     assert_eq!(found.len(), 3);
     assert!(found[0]["path"].as_str().unwrap().ends_with(name.as_str()), "{found:?}");
     assert!(found[0]["score"].as_f64().unwrap() > found[1]["score"].as_f64().unwrap());
+    assert_eq!(found[0]["shown"], true, "its own caption: the photo stands out");
     let id = found[0]["id"].as_i64().unwrap();
+    // Without --no-cutoff, only the photos above the cut-off.
+    let shown = json(&motis_in(&data, &["search", caption, "-k", "3", "--json"]));
+    let shown = shown.as_array().unwrap();
+    assert_eq!(shown.len(), found.iter().filter(|row| row["shown"] == true).count());
+    assert!(!shown.is_empty() && shown.len() <= 3);
 
-    let by_id = json(&motis_in(&data, &["similar", &id.to_string(), "-k", "4", "--json"]));
+    let by_id = json(&motis_in(&data, &["similar", &id.to_string(), "-k", "4", "--no-cutoff", "--json"]));
     let by_path = json(&motis_in(
         &data,
-        &["similar", photos.join(name).to_str().unwrap(), "-k", "4", "--json"],
+        &["similar", photos.join(name).to_str().unwrap(), "-k", "4", "--no-cutoff", "--json"],
     ));
     assert_eq!(by_id, by_path);
     assert_eq!(by_id.as_array().unwrap().len(), 4);
@@ -214,8 +220,9 @@ fn index_then_search_similar_status_and_failed_as_documented() {
     let text = stdout(&motis_in(&data, &["search", caption, "-k", "2"]));
     let first = text.lines().next().unwrap();
     let columns: Vec<&str> = first.split('\t').collect();
-    assert_eq!(columns.len(), 3, "{text}");
+    assert_eq!(columns.len(), 4, "score, id, date taken, path: {text}");
     assert_eq!(columns[1], id.to_string());
+    assert!(columns[3].ends_with(name.as_str()), "{text}");
 
     let everything = json(&motis_in(&data, &["search", " Reset ", "--json"]));
     assert_eq!(everything.as_array().unwrap().len(), 11);
@@ -269,6 +276,67 @@ fn index_then_search_similar_status_and_failed_as_documented() {
         "{}",
         stderr(&too_few)
     );
+}
+
+#[test]
+fn queries_combine_terms_filter_by_date_and_folder_and_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
+    // Ten photos in two folders; the first five from July 2024 (their files' times: the
+    // fixture photos have no EXIF date), the rest from now.
+    gallery(&photos.join("July"), 0);
+    // Noon UTC on 14 July 2024: the 14th in every time zone within twelve hours of UTC.
+    let july = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_720_958_400);
+    let mut moved = 0;
+    for entry in std::fs::read_dir(photos.join("July")).unwrap() {
+        let path = entry.unwrap().path();
+        if moved < 5 {
+            std::fs::create_dir_all(photos.join("Later")).unwrap();
+            std::fs::rename(&path, photos.join("Later").join(path.file_name().unwrap())).unwrap();
+            moved += 1;
+        } else {
+            std::fs::File::options().write(true).open(&path).unwrap().set_modified(july).unwrap();
+        }
+    }
+    let output = motis_in(&data, &["index", photos.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    // Filters alone list the photos they allow; the dates show in the plain output.
+    let in_july = json(&motis_in(&data, &["search", "after:2024-07 before:2024-08", "--json"]));
+    let in_july = in_july.as_array().unwrap();
+    assert_eq!(in_july.len(), 5, "{in_july:?}");
+    assert!(in_july.iter().all(|row| row["taken"].as_str().unwrap().starts_with("2024-07-14")));
+    assert!(in_july.iter().all(|row| row["path"].as_str().unwrap().contains("/July/")));
+    let later = json(&motis_in(&data, &["search", "in:later", "--json"]));
+    assert_eq!(later.as_array().unwrap().len(), 5);
+    let plain = stdout(&motis_in(&data, &["search", "on:2024-07-14"]));
+    assert_eq!(plain.lines().count(), 5, "{plain}");
+    assert!(plain.lines().all(|line| line.split('\t').nth(2).unwrap().starts_with("2024-07-14")));
+
+    // Words and filters: only July's photos answer, oldest or newest first on request.
+    let found = json(&motis_in(&data, &["search", "red - blue in:july", "--no-cutoff", "--sort", "newest", "--json"]));
+    let found = found.as_array().unwrap();
+    assert_eq!(found.len(), 5);
+    assert!(found.iter().all(|row| row["path"].as_str().unwrap().contains("/July/")));
+
+    // A photo as a term, by path: itself left out.
+    let path = in_july[0]["path"].as_str().unwrap();
+    let like = json(&motis_in(&data, &["search", &format!("\"{path}\" + red"), "--no-cutoff", "--json"]));
+    assert!(like.as_array().unwrap().iter().all(|row| row["path"] != in_july[0]["path"]));
+
+    // What cannot be understood: exit 2, the part at fault named, nothing printed.
+    for (query, says) in [
+        ("red \"circle", "quote"),
+        ("after:2024-13", "\"after:2024-13\": not a date"),
+        ("red +", "\"+\" has no term after it"),
+        ("- red", "every term is subtracted"),
+        ("red - red", "cancel"),
+    ] {
+        let output = motis_in(&data, &["search", query]);
+        assert_eq!(output.status.code(), Some(2), "{query}: {}", stderr(&output));
+        assert!(stderr(&output).contains(says), "{query}: {}", stderr(&output));
+        assert!(stdout(&output).is_empty());
+    }
 }
 
 #[test]

@@ -311,6 +311,16 @@ fn a_catalog_of_schema_2_is_migrated_without_losing_anything() {
         (photo.width, photo.height, photo.preview),
         (Some(40), Some(30), motis_engine::PreviewState::Done)
     );
+    // Dated by the file's time in this device's zone until a scan reads the photo's own.
+    let file_time = motis_engine::PhotoDate::at_instant(photo.mtime_ns, motis_engine::DateSource::File);
+    assert_eq!(photo.taken.local_seconds(), file_time.local_seconds());
+    assert_eq!(photo.taken.source, motis_engine::DateSource::File);
+    let undated: Vec<i64> = catalog.without_date(&photos).unwrap().into_iter().map(|(id, ..)| id).collect();
+    assert_eq!(undated.len(), 2);
+    catalog
+        .record_dates(&undated.iter().map(|&id| (id, file_time)).collect::<Vec<_>>())
+        .unwrap();
+    assert!(catalog.without_date(&photos).unwrap().is_empty());
     let report = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
     assert_eq!((report.unchanged, report.added.len(), report.removed.len()), (2, 0, 0));
     // Foreign keys hold again after the migration: removing the folder takes its photos.

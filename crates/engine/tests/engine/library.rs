@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use motis_engine::{
     CancellationToken, Engine, EngineError, Filters, IndexEvent, IndexOptions, IndexSummary, Origin, Phase,
-    PhotoRecord, PreviewState, SearchMode, SearchResults, Source,
+    PhotoRecord, PreviewState, Query, SearchMode, SearchResults, Source,
 };
 
 use super::fake_library::{FakeLibrary, NAME, id_of};
@@ -157,6 +157,50 @@ fn library_photos_are_indexed_like_folder_photos_and_read_at_reduced_size() {
         (summary.added, summary.previews, summary.encoded, summary.searchable),
         (0, 0, 0, 10)
     );
+}
+
+#[test]
+fn library_photos_take_the_librarys_capture_date_and_folder() {
+    let setup = Setup::new();
+    // 14 July 2024, 16:30 UTC; and a folder (Android's bucket) for two photos.
+    let taken_ns = 1_720_974_600 * 1_000_000_000;
+    {
+        let mut quirks = setup.library.quirks.lock().unwrap();
+        quirks.taken_ns.insert("scene-01.jpg".into(), taken_ns);
+        for name in ["scene-01.jpg", "scene-02.jpg"] {
+            quirks.folders.insert(name.into(), "Camera".into());
+        }
+    }
+    setup.index();
+    let photo = setup.engine.photo(setup.id("scene-01.jpg")).unwrap();
+    assert_eq!(
+        photo.taken,
+        motis_engine::PhotoDate::at_instant(taken_ns, motis_engine::DateSource::Library)
+    );
+    // Without a capture date: the library's modification stamp.
+    let other = setup.engine.photo(setup.id("scene-03.jpg")).unwrap();
+    assert_eq!(other.taken.source, motis_engine::DateSource::File);
+    let camera = Query::parse("in:camera", false).unwrap().filters;
+    let mut names: Vec<String> = setup
+        .engine
+        .gallery(&camera, None, 100)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.origin.name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["scene-01.jpg", "scene-02.jpg"]);
+    let folders: Vec<(String, usize)> = setup
+        .engine
+        .photo_folders()
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.name, f.photos))
+        .collect();
+    assert_eq!(folders, [("Camera".to_owned(), 2)]);
+    let july = Query::parse("on:2024-07", false).unwrap().filters;
+    let listed = setup.engine.gallery(&july, None, 100).unwrap();
+    assert_eq!(listed.iter().map(|p| p.origin.name()).collect::<Vec<_>>(), ["scene-01.jpg"]);
 }
 
 #[test]

@@ -5,3 +5,4 @@ mod fake_library;
 mod library;
 mod pipeline;
 mod scan;
+mod search;

@@ -1,0 +1,385 @@
+//! Search people can steer, on a demo-world gallery whose every scene is known
+//! (tests/fixtures/world, written by scripts/make_world_fixture.py): query terms added,
+//! subtracted and weighed, photos as terms, the cut-off, and dates and folders.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use motis_engine::{
+    CancellationToken, DateSource, Engine, EngineError, ErrorCode, Filters, Found, Query, SearchMode, SearchOptions,
+    SearchResults, Sort, Source,
+};
+use serde::Deserialize;
+
+use super::pipeline::{index_sources_with, open, repo, small_batches};
+
+#[derive(Deserialize)]
+struct World {
+    photos: Vec<WorldPhoto>,
+}
+
+#[derive(Clone, Deserialize)]
+struct WorldPhoto {
+    file: String,
+    scene: Scene,
+    /// "2024-07-14T18:30:05+02:00", without the offset where the camera wrote none.
+    taken: Option<String>,
+    caption: String,
+}
+
+#[derive(Clone, Deserialize)]
+struct Scene {
+    background: String,
+    things: Vec<Thing>,
+}
+
+#[derive(Clone, Deserialize)]
+struct Thing {
+    shape: String,
+    colour: String,
+}
+
+impl WorldPhoto {
+    fn has(&self, colour: &str, shape: &str) -> bool {
+        self.scene.things.iter().any(|t| t.colour == colour && t.shape == shape)
+    }
+
+    /// The local time and offset its EXIF data holds.
+    fn taken(&self) -> Option<(NaiveDateTime, Option<i32>)> {
+        let text = self.taken.as_deref()?;
+        let (local, offset) = text.split_at(19);
+        let local = NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M:%S").unwrap();
+        let offset = (!offset.is_empty()).then(|| {
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            sign * (offset[1..3].parse::<i32>().unwrap() * 60 + offset[4..6].parse::<i32>().unwrap())
+        });
+        Some((local, offset))
+    }
+}
+
+/// Where the first half of the photos goes, and the second: two folders to filter by.
+const FIRST_FOLDER: &str = "Summer 2024";
+const SECOND_FOLDER: &str = "Misc/Other";
+
+struct Indexed {
+    engine: Arc<Engine>,
+    photos: Vec<WorldPhoto>,
+    folder: PathBuf,
+}
+
+impl Indexed {
+    /// The fixture's record of the photo with catalog id `id`.
+    fn photo(&self, id: i64) -> &WorldPhoto {
+        let path = self.engine.photo(id).unwrap().origin.label();
+        let name = path.file_name().unwrap().to_string_lossy();
+        self.photos.iter().find(|p| p.file == name).unwrap()
+    }
+
+    fn id_of(&self, file: &str) -> i64 {
+        let half = self.photos.iter().position(|p| p.file == file).unwrap() < self.photos.len() / 2;
+        let folder = if half { FIRST_FOLDER } else { SECOND_FOLDER };
+        self.engine.photo_id_by_path(&self.folder.join(folder).join(file)).unwrap()
+    }
+
+    fn search(&self, text: &str, k: usize, sort: Sort) -> (Vec<Found>, usize) {
+        let query = Query::parse(text, true).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        let options = SearchOptions {
+            k,
+            mode: SearchMode::Exact,
+            sort,
+        };
+        match self.engine.search(&query, options).unwrap() {
+            SearchResults::Matches { found, shown, .. } => (found, shown),
+            SearchResults::Gallery(_) => panic!("{text:?} is a query"),
+        }
+    }
+
+    /// The `k` best, whatever the cut-off.
+    fn top(&self, text: &str, k: usize) -> Vec<i64> {
+        self.search(text, k, Sort::Score).0.iter().map(|f| f.id).collect()
+    }
+}
+
+/// The fixture indexed once for every test of this file, in the test binary's own
+/// temporary folder.
+fn world() -> &'static Indexed {
+    static WORLD: OnceLock<Indexed> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let fixture = repo().join("tests/fixtures/world");
+        let world: World = serde_json::from_str(&std::fs::read_to_string(fixture.join("world.json")).unwrap()).unwrap();
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("world-search");
+        let _ = std::fs::remove_dir_all(&root);
+        let folder = root.join("photos");
+        for (i, photo) in world.photos.iter().enumerate() {
+            let into = folder.join(if i < world.photos.len() / 2 { FIRST_FOLDER } else { SECOND_FOLDER });
+            std::fs::create_dir_all(&into).unwrap();
+            std::fs::copy(fixture.join("images").join(&photo.file), into.join(&photo.file)).unwrap();
+        }
+        let engine = open(&root.join("data"));
+        let (summary, _) = index_sources_with(
+            &engine,
+            vec![Source::Folder(folder.clone())],
+            small_batches(),
+            CancellationToken::new(),
+            |_| {},
+        );
+        assert_eq!(summary.unwrap().searchable, world.photos.len());
+        Indexed {
+            engine,
+            photos: world.photos,
+            folder: folder.canonicalize().unwrap(),
+        }
+    })
+}
+
+#[test]
+fn a_subtracted_term_takes_what_it_names_out_of_the_best_answers() {
+    let world = world();
+    let red_stars = |ids: &[i64]| ids.iter().filter(|&&id| world.photo(id).has("red", "star")).count();
+    let stars = world.top("stars", 10);
+    assert!(red_stars(&stars) > 0, "the ten best for `stars` hold a red star");
+    assert_eq!(red_stars(&world.top("stars - red", 10)), 0);
+    assert_eq!(red_stars(&world.top("stars -red", 10)), 0);
+}
+
+#[test]
+fn terms_added_together_behave_like_the_phrase() {
+    let world = world();
+    let phrase: HashSet<i64> = world.top("red circle", 10).into_iter().collect();
+    let sum = world.top("red + circle", 10);
+    let other: HashSet<i64> = world.top("blue square", 10).into_iter().collect();
+    let shared = sum.iter().filter(|id| phrase.contains(id)).count();
+    let unrelated = sum.iter().filter(|id| other.contains(id)).count();
+    assert!(shared >= 6 && unrelated <= 2, "shared {shared} of 10 with `red circle`, {unrelated} with `blue square`");
+}
+
+/// Cosine similarity of unit vectors.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn unit(v: Vec<f32>) -> Vec<f32> {
+    let norm = dot(&v, &v).sqrt();
+    v.into_iter().map(|x| x / norm).collect()
+}
+
+/// The ids of the `k` stored embeddings nearest to `query`, best first, leaving out `except`.
+fn nearest(engine: &Engine, query: &[f32], k: usize, except: &[i64]) -> Vec<i64> {
+    let mut scored: Vec<(f32, i64)> = engine
+        .embeddings()
+        .unwrap()
+        .into_iter()
+        .filter(|(id, _)| !except.contains(id))
+        .map(|(id, vector)| (dot(query, &unit(vector)), id))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(k).map(|(_, id)| id).collect()
+}
+
+#[test]
+fn weights_scale_each_terms_unit_embedding_in_the_sum() {
+    let world = world();
+    let texts = world.engine.encode_texts(&["red", "circle", "blue"]).unwrap();
+    let sum: Vec<f32> = (0..texts[0].len())
+        .map(|i| 2.0 * texts[0][i] + texts[1][i] - 0.5 * texts[2][i])
+        .collect();
+    let expected = nearest(&world.engine, &unit(sum), 10, &[]);
+    assert_eq!(world.top("2:red + circle - 0.5:blue", 10), expected);
+    assert_ne!(world.top("red + 2:circle", 10), expected);
+}
+
+#[test]
+fn a_photo_term_finds_that_photos_nearest_neighbours_and_not_the_photo() {
+    let world = world();
+    let id = world.id_of(&world.photos[7].file);
+    let own = world.engine.embedding(id).unwrap();
+    let expected = nearest(&world.engine, &unit(own.clone()), 10, &[id]);
+    assert_eq!(world.top(&format!("photo:{id}"), 10), expected);
+    // A path names the same photo in the CLI.
+    let path = world.engine.photo(id).unwrap().origin.label();
+    assert_eq!(world.top(&format!("\"{}\"", path.display()), 10), expected);
+    // Photo and words together: the photo's neighbours, with less red.
+    let texts = world.engine.encode_texts(&["red"]).unwrap();
+    let own = unit(own);
+    let mixed: Vec<f32> = own.iter().zip(&texts[0]).map(|(p, r)| p - r).collect();
+    assert_eq!(
+        world.top(&format!("photo:{id} - red"), 10),
+        nearest(&world.engine, &unit(mixed), 10, &[id])
+    );
+}
+
+#[test]
+fn terms_that_cannot_be_searched_say_why() {
+    let world = world();
+    let fails = |text: &str| {
+        let query = Query::parse(text, true).unwrap();
+        world.engine.search(&query, SearchOptions::best(10)).unwrap_err()
+    };
+    assert!(matches!(fails("photo:99999"), EngineError::NoSuchPhoto(99999)));
+    let cancels = fails("red - red");
+    assert_eq!(cancels.code(), ErrorCode::BadQuery, "{cancels}");
+    assert!(cancels.to_string().contains("cancel"), "{cancels}");
+    let missing = fails("/nonexistent/photo.jpg + red");
+    assert_eq!(missing.code(), ErrorCode::NoSuchPhoto, "{missing}");
+}
+
+#[test]
+fn results_stop_where_the_scores_fall_away() {
+    let world = world();
+    // Each photo's own caption: it stands out (the demo model puts it first for almost
+    // every caption), and what is shown is a beginning of the best `k`.
+    let mut own_shown = 0;
+    let captions = &world.photos[..60];
+    for photo in captions {
+        let (found, shown) = world.search(&photo.caption, 20, Sort::Score);
+        assert!(shown <= found.len());
+        let id = world.id_of(&photo.file);
+        own_shown += usize::from(found[..shown].iter().any(|f| f.id == id));
+        // Far fewer than 20 stand out: the scene is one of 240.
+        assert!(shown < 10, "{:?}: {shown} shown", photo.caption);
+    }
+    assert!(own_shown >= 50, "{own_shown} of {} captions show their own photo", captions.len());
+    // Scenes the gallery does not have: no good match.
+    for absent in ["three white hexagons on a black background", "two pink crosses at the top, green background"] {
+        let has = |shape: &str, colour: &str, background: &str| {
+            world
+                .photos
+                .iter()
+                .any(|p| p.scene.background == background && p.has(colour, shape))
+        };
+        assert!(!has("hexagon", "white", "black") && !has("cross", "pink", "green"));
+        let (found, shown) = world.search(absent, 20, Sort::Score);
+        assert_eq!((found.len(), shown), (20, 0), "{absent:?}");
+    }
+}
+
+#[test]
+fn photos_keep_the_date_their_camera_wrote_or_their_files() {
+    let world = world();
+    for photo in &world.photos {
+        let record = world.engine.photo(world.id_of(&photo.file)).unwrap();
+        match photo.taken() {
+            Some((local, offset)) => {
+                assert_eq!(record.taken.local, local, "{}", photo.file);
+                assert_eq!(record.taken.offset_minutes, offset, "{}", photo.file);
+                assert_eq!(record.taken.source, DateSource::Exif);
+            }
+            None => {
+                assert_eq!(record.taken.source, DateSource::File, "{}", photo.file);
+                // Copied for the test: the file's time is this run's.
+                assert!(record.taken.local.and_utc().timestamp() > 1_700_000_000);
+            }
+        }
+    }
+}
+
+/// The photos a query of filters alone lists: the gallery, narrowed.
+fn gallery(world: &Indexed, text: &str) -> Vec<i64> {
+    let query = Query::parse(text, true).unwrap();
+    assert!(query.is_gallery());
+    let filters = query.filters;
+    let page = world.engine.gallery(&filters, None, 1000).unwrap();
+    assert_eq!(world.engine.photo_count(&filters).unwrap(), page.len());
+    page.into_iter().map(|p| p.id).collect()
+}
+
+#[test]
+fn date_filters_keep_the_photos_taken_in_the_period_newest_first() {
+    let world = world();
+    let from = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap().and_time(Default::default());
+    let until = NaiveDate::from_ymd_opt(2024, 9, 1).unwrap().and_time(Default::default());
+    let in_summer = |photo: &WorldPhoto| photo.taken().is_some_and(|(local, _)| from <= local && local < until);
+    let expected: HashSet<i64> = world.photos.iter().filter(|p| in_summer(p)).map(|p| world.id_of(&p.file)).collect();
+    assert!(expected.len() > 5, "{} photos in the summer of 2024", expected.len());
+    let listed = gallery(world, "after:2024-06 before:2024-09");
+    assert_eq!(listed.iter().copied().collect::<HashSet<_>>(), expected);
+    let taken: Vec<NaiveDateTime> = listed.iter().map(|&id| world.engine.photo(id).unwrap().taken.local).collect();
+    assert!(taken.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let july = world.photos.iter().filter(|p| p.taken.as_deref().is_some_and(|t| t.starts_with("2024-07")));
+    assert_eq!(gallery(world, "on:2024-07").len(), july.count());
+
+    // With words: only photos of the period answer, in the order asked for.
+    let (found, shown) = world.search("stars after:2024-06 before:2024-09", 10, Sort::Newest);
+    assert!(!found.is_empty() && found.iter().all(|f| expected.contains(&f.id)));
+    for part in [&found[..shown], &found[shown..]] {
+        assert!(part.windows(2).all(|w| w[0].taken.local >= w[1].taken.local), "newest first");
+    }
+    let (oldest, _) = world.search("stars after:2024-06 before:2024-09", 10, Sort::Oldest);
+    assert_eq!(
+        oldest.iter().map(|f| f.id).collect::<HashSet<_>>(),
+        found.iter().map(|f| f.id).collect::<HashSet<_>>()
+    );
+}
+
+#[test]
+fn folder_filters_match_folder_names_anywhere_in_the_path_without_regard_to_case() {
+    let world = world();
+    let half = world.photos.len() / 2;
+    let first: HashSet<i64> = world.photos[..half].iter().map(|p| world.id_of(&p.file)).collect();
+    let second: HashSet<i64> = world.photos[half..].iter().map(|p| world.id_of(&p.file)).collect();
+    let set = |ids: Vec<i64>| ids.into_iter().collect::<HashSet<_>>();
+    assert_eq!(set(gallery(world, "in:\"summer 2024\"")), first);
+    assert_eq!(set(gallery(world, "in:OTHER")), second);
+    assert_eq!(set(gallery(world, "in:Misc/Other")), second);
+    assert_eq!(set(gallery(world, "in:photos")).len(), world.photos.len());
+    assert!(gallery(world, "in:Misc/Summer").is_empty());
+    assert!(gallery(world, "in:Summer").is_empty(), "a folder's whole name, not a part of it");
+    assert_eq!(set(gallery(world, "in:other in:\"Summer 2024\"")).len(), world.photos.len());
+    let (found, _) = world.search("red in:other", 20, Sort::Score);
+    assert!(found.iter().all(|f| second.contains(&f.id)));
+    // The folders a person can choose from, named as `in:` takes them.
+    let folders = world.engine.photo_folders().unwrap();
+    let names: Vec<(&str, usize)> = folders.iter().map(|f| (f.name.as_str(), f.photos)).collect();
+    assert_eq!(names, vec![("photos/Misc/Other", half), ("photos/Summer 2024", half)]);
+    // And no photo at all: an empty page, not an error.
+    assert!(gallery(world, "in:nowhere after:2030").is_empty());
+    let (none, _) = world.search("red in:nowhere", 20, Sort::Score);
+    assert!(none.is_empty());
+    assert_eq!(Filters::default(), Query::parse("reset", true).unwrap().filters);
+}
+
+#[test]
+fn photos_catalogued_before_dates_were_kept_get_their_exif_dates_at_the_next_scan() {
+    let fixture = repo().join("tests/fixtures/world");
+    let world: World = serde_json::from_str(&std::fs::read_to_string(fixture.join("world.json")).unwrap()).unwrap();
+    let dated: Vec<&WorldPhoto> = world.photos.iter().filter(|p| p.taken.is_some()).take(4).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    for photo in &dated {
+        std::fs::copy(fixture.join("images").join(&photo.file), photos.join(&photo.file)).unwrap();
+    }
+    let data = dir.path().join("data");
+    let engine = open(&data);
+    let run = |engine: &Arc<Engine>| {
+        let sources = vec![Source::Folder(photos.clone())];
+        index_sources_with(engine, sources, small_batches(), CancellationToken::new(), |_| {})
+            .0
+            .unwrap()
+    };
+    run(&engine);
+    // As the schema 5 migration leaves rows: the file's time, and no date read yet.
+    let catalog = rusqlite::Connection::open(data.join("catalog.sqlite")).unwrap();
+    catalog
+        .execute(
+            "UPDATE photos SET taken = mtime_ns / 1000000000, taken_offset = NULL, taken_from = NULL",
+            [],
+        )
+        .unwrap();
+    let engine = open(&data);
+    let id = engine.photo_id_by_path(&photos.join(&dated[0].file)).unwrap();
+    assert_eq!(engine.photo(id).unwrap().taken.source, DateSource::File);
+    let summary = run(&engine);
+    assert_eq!((summary.encoded, summary.changed), (0, 0), "dates need no encoding");
+    for photo in dated {
+        let id = engine.photo_id_by_path(&photos.join(&photo.file)).unwrap();
+        let record = engine.photo(id).unwrap();
+        let (local, offset) = photo.taken().unwrap();
+        assert_eq!(
+            (record.taken.local, record.taken.offset_minutes, record.taken.source),
+            (local, offset, DateSource::Exif)
+        );
+    }
+}
