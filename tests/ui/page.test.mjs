@@ -35,6 +35,49 @@ test('a caption typed without Enter finds its photos first, with scores; reset r
   await close();
 });
 
+test('query terms and filters: results stop where the matches do, no good match, bad queries explained, months', async () => {
+  const { page, errors, close } = await open('photos=120&step=1');
+  await page.getByTestId('gallery-item').first().waitFor();
+  // Photo i was taken i − 1 days after 1 January 2020: the newest, 120, on 29 April.
+  const month = (y, m) => new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  assert.equal((await page.getByTestId('month-heading').first().textContent()).trim(), month(2020, 4));
+
+  const input = page.getByTestId('search-input');
+  await input.fill('purple star - circle');
+  await input.press('Enter');
+  await page.getByTestId('show-more').waitFor();
+  // The five purple stars of 120 photos stand out; the rest of the 60 are one click away.
+  assert.deepEqual(await ids(page, 'result'), [17, 41, 65, 89, 113]);
+  assert.equal(await page.getByTestId('show-more').textContent(), 'Show 55 more');
+  await page.getByTestId('show-more').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="result"]').length > 5);
+
+  await input.fill('purple hexagon');
+  await input.press('Enter');
+  await page.getByTestId('no-good-match').waitFor();
+  assert.equal(await page.getByTestId('result').count(), 0);
+  await page.getByTestId('show-closest').click();
+  await page.getByTestId('result').first().waitFor();
+
+  await input.fill('purple "star');
+  await input.press('Enter');
+  await page.getByTestId('query-error').getByText('quote').waitFor();
+  assert.ok((await page.getByTestId('result').count()) > 0, 'the last results stay');
+
+  // Filters alone narrow the gallery; the controls write them into the box.
+  await input.fill('');
+  await input.press('Enter');
+  await page.getByTestId('gallery-item').first().waitFor();
+  await page.getByTestId('open-filters').click();
+  await page.getByTestId('filter-after').fill('2020-04');
+  await page.getByTestId('filter-after').dispatchEvent('change');
+  await page.getByTestId('filtered-gallery').getByText('29 photos match').waitFor();
+  assert.equal(await input.inputValue(), 'after:2020-04');
+  assert.equal(await page.getByTestId('month-heading').count(), 1);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
 test('100,000 photos: the page holds only the rows in view, down to the oldest photo', async () => {
   const { page, close } = await open('photos=100000&step=1');
   await page.getByTestId('gallery-item').first().waitFor();

@@ -152,12 +152,34 @@ test('the search box stays usable with the on-screen keyboard up; reset and the 
   await close();
 });
 
+test('the search filters on a phone: finger-sized, the box shows what they set, months in the gallery', async () => {
+  const phone = PHONES[0];
+  const { page, close } = await indexedPhone(phone);
+  assert.ok((await page.getByTestId('month-heading').count()) > 0, 'the gallery is grouped by month');
+  await page.getByTestId('open-filters').tap();
+  await page.getByTestId('search-filters').waitFor();
+  assert.deepEqual(await problems(page), [], 'the filters');
+  await page.getByTestId('filter-folder').selectOption('Photo library/stars');
+  await page.waitForFunction(() => document.querySelector('[data-testid="search-input"]').value === 'in:"Photo library/stars"');
+  await page.getByTestId('filtered-gallery').getByText('48 photos match').waitFor();
+  await page.getByTestId('search-input').fill('red in:"Photo library/stars"');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('result').first().waitFor();
+  assert.deepEqual(await problems(page), [], 'results with the filters and the order');
+  await page.getByTestId('sort').selectOption('newest');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="month-heading"]').length > 0);
+  await close();
+});
+
 test('results are sharp at the screen resolution from renditions sized to the cell, and 60 of them fit a phone', async () => {
   const phone = PHONES[1];
   const { page, close } = await indexedPhone(phone);
   await page.getByTestId('search-input').fill('red');
   await page.keyboard.press('Enter');
   await page.getByTestId('result').first().waitFor();
+  // The red photos stand out; "Show more" adds the rest of the 60.
+  await page.getByTestId('show-more').tap();
+  await page.waitForFunction(() => document.querySelector('[data-testid="search-status"]').textContent.startsWith('60 best'));
   await page.waitForFunction(() =>
     [...document.querySelectorAll('[data-testid="result"] img')].every((i) => i.complete && i.naturalWidth > 0),
   );

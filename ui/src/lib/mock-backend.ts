@@ -68,10 +68,11 @@ function period(text: string, filter: string): [number, number] {
  * needs it; null for no query. */
 export function parseMockQuery(text: string): MockQuery | null {
   if (text.trim().toLowerCase() === 'reset') return null;
+  // Words at whitespace outside quotes; a quoted part belongs to its word (`in:"A B"`).
   const words: string[] = [];
-  for (const match of text.matchAll(/"([^"]*)"|"|(\S+)/g)) {
-    if (match[0] === '"') throw badQuery('a quote (") is opened and not closed: close it, or remove it');
-    words.push(match[1] !== undefined ? match[1] : match[2]);
+  for (const [word] of text.matchAll(/(?:[^\s"]|"[^"]*"?)+/g)) {
+    if ((word.match(/"/g) ?? []).length % 2) throw badQuery('a quote (") is opened and not closed: close it, or remove it');
+    words.push(word.replaceAll('"', ''));
   }
   const query: MockQuery = { terms: [], photos: [], after: null, before: null, folders: [] };
   let sign = 1;
