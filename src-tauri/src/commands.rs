@@ -403,7 +403,11 @@ fn parse_query(text: &str) -> Reply<Query> {
 #[tauri::command]
 pub async fn search(query: String, sort: Option<String>, state: State<'_, AppState>) -> Reply<SearchReply> {
     let query = parse_query(&query)?;
-    let sort: Sort = sort.as_deref().unwrap_or("score").parse().map_err(CommandError::failed)?;
+    let sort: Sort = sort
+        .as_deref()
+        .unwrap_or("score")
+        .parse()
+        .map_err(CommandError::failed)?;
     let engine = state.engine()?;
     let k = lock(&state.settings).results;
     blocking(move || {

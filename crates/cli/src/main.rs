@@ -14,9 +14,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use motis_embed::{ImageEncoder, Model, TextEncoder};
 use motis_engine::{
-    CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, Found, IndexChoice, IndexOptions,
-    ModelFolders, PhotoDate, Query, SearchMode, SearchOptions, SearchResults, Sort, Source, Subject,
-    find_shipped_models,
+    CancellationToken, DataDir, Engine, EngineConfig, EngineError, ErrorCode, IndexChoice, IndexOptions, ModelFolders,
+    PhotoDate, Query, SearchMode, SearchOptions, SearchResults, Sort, Source, Subject, find_shipped_models,
 };
 use motis_media::{Preprocessor, decode_upright};
 
@@ -512,11 +511,11 @@ fn print_results(engine: &Engine, results: SearchResults, options: &ResultOption
                 .into_iter()
                 .enumerate()
                 .take(printed)
-                .map(|(rank, Found { id, origin, score, taken })| Row {
-                    id,
-                    path: origin.label(),
-                    score: Some(score),
-                    taken,
+                .map(|(rank, found)| Row {
+                    id: found.id,
+                    path: found.origin.label(),
+                    score: Some(found.score),
+                    taken: found.taken,
                     shown: rank < shown,
                 })
                 .collect()

@@ -892,26 +892,27 @@ impl Catalog {
 
     /// The folders that hold photos, by name, with how many each holds directly.
     pub fn photo_folders(&self) -> Result<Vec<PhotoFolder>, EngineError> {
-        let rows: Vec<(String, Vec<u8>, Vec<u8>, Option<String>)> = self.rows(
+        let names: Vec<Option<String>> = self.rows(
             &format!("SELECT sources.kind, sources.location, photos.locator, photos.folder FROM {PHOTOS}"),
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-        for (kind, location, locator, folder) in rows {
-            let name = if kind == "library" {
-                match folder {
-                    Some(folder) => folder,
-                    None => continue,
+            |r| {
+                if r.get::<_, String>(0)? == "library" {
+                    return r.get(3);
                 }
-            } else {
-                let source = bytes_path(location);
-                let path = bytes_path(locator);
-                let Some(parent) = path.parent() else { continue };
+                let (source, path) = (bytes_path(r.get(1)?), bytes_path(r.get(2)?));
                 // From the source's own name down: what `in:` matches and a person knows.
                 let base = source.parent().unwrap_or(&source);
-                parent.strip_prefix(base).unwrap_or(parent).to_string_lossy().into_owned()
-            };
+                Ok(path.parent().map(|parent| {
+                    parent
+                        .strip_prefix(base)
+                        .unwrap_or(parent)
+                        .to_string_lossy()
+                        .into_owned()
+                }))
+            },
+        )?;
+        let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for name in names.into_iter().flatten() {
             *counts.entry(name).or_default() += 1;
         }
         Ok(counts

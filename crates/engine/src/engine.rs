@@ -420,7 +420,9 @@ impl Engine {
         let mut preprocessor = Preprocessor::new(self.model.input.clone());
         let mut pixels = vec![0.0; self.model.input.len()];
         preprocessor.write_input(&decode_upright(path)?, &mut pixels)?;
-        Ok(ImageEncoder::new(&runtime, &self.model, self.threads)?.encode(&pixels)?.remove(0))
+        Ok(ImageEncoder::new(&runtime, &self.model, self.threads)?
+            .encode(&pixels)?
+            .remove(0))
     }
 
     /// The embeddings the cut-off scores a query against: drawn again when the photos

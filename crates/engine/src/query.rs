@@ -110,7 +110,10 @@ struct Word {
 
 impl Word {
     fn new(text: String) -> Word {
-        Word { text, quoted_from: None }
+        Word {
+            text,
+            quoted_from: None,
+        }
     }
 
     /// The text before the first quote.
@@ -184,11 +187,9 @@ impl Query {
                 let operator = word.text.chars().next().expect("one character");
                 if let Some(term) = finish(&mut gathering, allow_paths)? {
                     query.terms.push(term);
-                } else if gathering.operator.is_some() {
+                } else if let Some(operator) = gathering.operator {
                     // `dog + - leash`: the first operator has no term.
-                    return Err(QueryError::MissingTerm {
-                        operator: gathering.operator.expect("checked"),
-                    });
+                    return Err(QueryError::MissingTerm { operator });
                 }
                 gathering.sign = if operator == '-' { -1.0 } else { 1.0 };
                 gathering.operator = Some(operator);
@@ -197,14 +198,15 @@ impl Query {
             if query.filters.take(&word)? {
                 continue;
             }
-            if gathering.words.is_empty() && gathering.weight.is_none() {
-                if let Some((weight, rest)) = split_weight(&word)? {
-                    gathering.weight = Some(weight);
-                    if !rest.text.is_empty() {
-                        gathering.words.push(rest);
-                    }
-                    continue;
+            if gathering.words.is_empty()
+                && gathering.weight.is_none()
+                && let Some((weight, rest)) = split_weight(&word)?
+            {
+                gathering.weight = Some(weight);
+                if !rest.text.is_empty() {
+                    gathering.words.push(rest);
                 }
+                continue;
             }
             gathering.words.push(word);
         }
@@ -219,13 +221,13 @@ impl Query {
         if !query.terms.is_empty() && query.terms.iter().all(|t| t.weight < 0.0) {
             return Err(QueryError::OnlySubtracted);
         }
-        if let (Some(after), Some(before)) = (query.filters.after, query.filters.before) {
-            if after >= before {
-                return Err(QueryError::EmptyPeriod {
-                    after: after.date().to_string(),
-                    before: before.date().to_string(),
-                });
-            }
+        if let (Some(after), Some(before)) = (query.filters.after, query.filters.before)
+            && after >= before
+        {
+            return Err(QueryError::EmptyPeriod {
+                after: after.date().to_string(),
+                before: before.date().to_string(),
+            });
         }
         Ok(query)
     }
@@ -354,7 +356,10 @@ fn period(text: &str) -> Option<(NaiveDateTime, NaiveDateTime)> {
     };
     let year = number(parts.first()?, 4..=4)? as i32;
     let (start, end) = match parts[1..] {
-        [] => (NaiveDate::from_ymd_opt(year, 1, 1)?, NaiveDate::from_ymd_opt(year + 1, 1, 1)?),
+        [] => (
+            NaiveDate::from_ymd_opt(year, 1, 1)?,
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)?,
+        ),
         [month] => {
             let start = NaiveDate::from_ymd_opt(year, number(month, 1..=2)?, 1)?;
             (start, start.checked_add_months(chrono::Months::new(1))?)
@@ -390,14 +395,16 @@ mod tests {
 
     #[test]
     fn plain_words_are_one_term_and_operators_split_terms() {
-        assert_eq!(parse("dog running on a beach").terms, vec![text(1.0, "dog running on a beach")]);
+        assert_eq!(
+            parse("dog running on a beach").terms,
+            vec![text(1.0, "dog running on a beach")]
+        );
         assert_eq!(parse("dog + beach").terms, vec![text(1.0, "dog"), text(1.0, "beach")]);
         assert_eq!(parse("dog - leash").terms, vec![text(1.0, "dog"), text(-1.0, "leash")]);
-        assert_eq!(parse("dog -leash +sand").terms, vec![
-            text(1.0, "dog"),
-            text(-1.0, "leash"),
-            text(1.0, "sand")
-        ]);
+        assert_eq!(
+            parse("dog -leash +sand").terms,
+            vec![text(1.0, "dog"), text(-1.0, "leash"), text(1.0, "sand")]
+        );
         // Inside a word, + and - are the word's.
         assert_eq!(parse("t-shirt c++").terms, vec![text(1.0, "t-shirt c++")]);
         assert_eq!(parse("  red   circle ").terms, vec![text(1.0, "red circle")]);
@@ -405,8 +412,14 @@ mod tests {
 
     #[test]
     fn weights_scale_terms_and_signs_apply_to_them() {
-        assert_eq!(parse("2:dog + 0.5:sunset").terms, vec![text(2.0, "dog"), text(0.5, "sunset")]);
-        assert_eq!(parse("beach - 3:people").terms, vec![text(1.0, "beach"), text(-3.0, "people")]);
+        assert_eq!(
+            parse("2:dog + 0.5:sunset").terms,
+            vec![text(2.0, "dog"), text(0.5, "sunset")]
+        );
+        assert_eq!(
+            parse("beach - 3:people").terms,
+            vec![text(1.0, "beach"), text(-3.0, "people")]
+        );
         assert_eq!(parse("2: red circle").terms, vec![text(2.0, "red circle")]);
         // A colon after something other than a number is text.
         assert_eq!(parse("note: red").terms, vec![text(1.0, "note: red")]);
@@ -420,10 +433,10 @@ mod tests {
 
     #[test]
     fn quotes_keep_a_phrase_whole() {
-        assert_eq!(parse("\"black + white\" - red").terms, vec![
-            text(1.0, "black + white"),
-            text(-1.0, "red")
-        ]);
+        assert_eq!(
+            parse("\"black + white\" - red").terms,
+            vec![text(1.0, "black + white"), text(-1.0, "red")]
+        );
         assert_eq!(parse("\"after:2024\"").terms, vec![text(1.0, "after:2024")]);
         assert_eq!(parse("\"2:dog\"").terms, vec![text(1.0, "2:dog")]);
         assert_eq!(Query::parse("a \"red star", true), Err(QueryError::UnclosedQuote));
@@ -431,29 +444,47 @@ mod tests {
 
     #[test]
     fn photos_are_terms_by_id_or_path_where_paths_are_allowed() {
-        assert_eq!(parse("photo:12").terms, vec![Term {
-            weight: 1.0,
-            subject: Subject::Photo(12)
-        }]);
-        assert_eq!(parse("photo:12 - 0.5:red").terms, vec![
-            Term {
+        assert_eq!(
+            parse("photo:12").terms,
+            vec![Term {
                 weight: 1.0,
                 subject: Subject::Photo(12)
-            },
-            text(-0.5, "red")
-        ]);
-        assert_eq!(parse("./beach.jpg + sunset").terms, vec![
-            Term {
-                weight: 1.0,
-                subject: Subject::File("./beach.jpg".into())
-            },
-            text(1.0, "sunset")
-        ]);
-        assert_eq!(parse("\"~/My Photos/a.jpg\"").terms[0].subject, Subject::File("~/My Photos/a.jpg".into()));
-        assert!(matches!(Query::parse("/tmp/a.jpg", false), Err(QueryError::PathNotAllowed(_))));
+            }]
+        );
+        assert_eq!(
+            parse("photo:12 - 0.5:red").terms,
+            vec![
+                Term {
+                    weight: 1.0,
+                    subject: Subject::Photo(12)
+                },
+                text(-0.5, "red")
+            ]
+        );
+        assert_eq!(
+            parse("./beach.jpg + sunset").terms,
+            vec![
+                Term {
+                    weight: 1.0,
+                    subject: Subject::File("./beach.jpg".into())
+                },
+                text(1.0, "sunset")
+            ]
+        );
+        assert_eq!(
+            parse("\"~/My Photos/a.jpg\"").terms[0].subject,
+            Subject::File("~/My Photos/a.jpg".into())
+        );
+        assert!(matches!(
+            Query::parse("/tmp/a.jpg", false),
+            Err(QueryError::PathNotAllowed(_))
+        ));
         assert!(matches!(Query::parse("photo:x", true), Err(QueryError::BadPhoto(_))));
         assert!(matches!(Query::parse("photo:0", true), Err(QueryError::BadPhoto(_))));
-        assert!(matches!(Query::parse("photo:3 red", true), Err(QueryError::PhotoWithWords(_))));
+        assert!(matches!(
+            Query::parse("photo:3 red", true),
+            Err(QueryError::PhotoWithWords(_))
+        ));
     }
 
     #[test]
@@ -462,11 +493,17 @@ mod tests {
         assert_eq!(query.terms, vec![text(1.0, "beach"), text(1.0, "sunset")]);
         assert_eq!(query.filters.after, Some(at(2024, 6, 1)));
         assert_eq!(query.filters.before, Some(at(2024, 9, 1)));
-        assert_eq!(query.filters.folders, vec!["Holidays".to_owned(), "Summer 2024".to_owned()]);
+        assert_eq!(
+            query.filters.folders,
+            vec!["Holidays".to_owned(), "Summer 2024".to_owned()]
+        );
         // Filters alone: the gallery, narrowed.
         let only = parse("AFTER:2023 before:2024-02-29");
         assert!(only.is_gallery());
-        assert_eq!((only.filters.after, only.filters.before), (Some(at(2023, 1, 1)), Some(at(2024, 2, 29))));
+        assert_eq!(
+            (only.filters.after, only.filters.before),
+            (Some(at(2023, 1, 1)), Some(at(2024, 2, 29)))
+        );
     }
 
     #[test]
@@ -474,15 +511,27 @@ mod tests {
         let day = parse("on:2024-12-31").filters;
         assert_eq!((day.after, day.before), (Some(at(2024, 12, 31)), Some(at(2025, 1, 1))));
         let month = parse("on:2024-2").filters;
-        assert_eq!((month.after, month.before), (Some(at(2024, 2, 1)), Some(at(2024, 3, 1))));
+        assert_eq!(
+            (month.after, month.before),
+            (Some(at(2024, 2, 1)), Some(at(2024, 3, 1)))
+        );
         let year = parse("on:2024 after:2024-05 before:2025").filters;
         assert_eq!((year.after, year.before), (Some(at(2024, 5, 1)), Some(at(2025, 1, 1))));
     }
 
     #[test]
     fn bad_filters_say_what_is_wrong() {
-        for bad in ["after:2024-13", "after:24", "before:2023-02-29", "on:2024-06-01-02", "after:june"] {
-            assert!(matches!(Query::parse(bad, true), Err(QueryError::BadDate { .. })), "{bad}");
+        for bad in [
+            "after:2024-13",
+            "after:24",
+            "before:2023-02-29",
+            "on:2024-06-01-02",
+            "after:june",
+        ] {
+            assert!(
+                matches!(Query::parse(bad, true), Err(QueryError::BadDate { .. })),
+                "{bad}"
+            );
         }
         assert_eq!(Query::parse("in:", true), Err(QueryError::EmptyFilter("in:")));
         assert!(matches!(
@@ -490,7 +539,10 @@ mod tests {
             Err(QueryError::EmptyPeriod { .. })
         ));
         let message = Query::parse("dog after:2024-13", true).unwrap_err().to_string();
-        assert!(message.starts_with("\"after:2024-13\": not a date") && message.contains("YYYY-MM"), "{message}");
+        assert!(
+            message.starts_with("\"after:2024-13\": not a date") && message.contains("YYYY-MM"),
+            "{message}"
+        );
     }
 
     #[test]

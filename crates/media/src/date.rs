@@ -55,7 +55,9 @@ mod tests {
         let mut data_at = exif_ifd + 2 + 12 * exif.len() + 4;
         let mut data = Vec::new();
         let mut ifd = |fields: &[(u16, &str)], extra: Option<[u8; 12]>| {
-            let mut bytes = ((fields.len() + usize::from(extra.is_some())) as u16).to_le_bytes().to_vec();
+            let mut bytes = ((fields.len() + usize::from(extra.is_some())) as u16)
+                .to_le_bytes()
+                .to_vec();
             for (tag, text) in fields {
                 let mut value = text.as_bytes().to_vec();
                 value.push(0);
@@ -86,7 +88,10 @@ mod tests {
     }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, s).unwrap()
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, s)
+            .unwrap()
     }
 
     #[test]
@@ -118,8 +123,17 @@ mod tests {
 
     #[test]
     fn blank_zeroed_or_missing_dates_are_none() {
-        for value in ["    :  :     :  :  ", "0000:00:00 00:00:00", "2024:13:01 00:00:00", "yesterday"] {
-            assert_eq!(exif_date(&mut Cursor::new(tiff_with(&[], &[(0x9003, value)]))), None, "{value}");
+        for value in [
+            "    :  :     :  :  ",
+            "0000:00:00 00:00:00",
+            "2024:13:01 00:00:00",
+            "yesterday",
+        ] {
+            assert_eq!(
+                exif_date(&mut Cursor::new(tiff_with(&[], &[(0x9003, value)]))),
+                None,
+                "{value}"
+            );
         }
         assert_eq!(exif_date(&mut Cursor::new(b"not a photo".to_vec())), None);
     }

@@ -12,10 +12,10 @@ mod thumbnail;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+pub use date::{TakenAt, exif_date};
 use fast_image_resize as fr;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
-pub use date::{TakenAt, exif_date};
 pub use thumbnail::embedded_thumbnail;
 
 /// Photos larger than this are refused before any pixel is allocated: a 100,000 ×

@@ -164,7 +164,9 @@ fn gallery_pages_follow_each_other_newest_first_and_a_removal_shifts_none() {
         catalog.reconcile(&photos, &remaining, &[]).unwrap().removed,
         vec![first[0].id]
     );
-    let next = catalog.gallery(&Filters::default(), Some(first[2].gallery_position()), 3).unwrap();
+    let next = catalog
+        .gallery(&Filters::default(), Some(first[2].gallery_position()), 3)
+        .unwrap();
     assert_eq!(next[0].id, whole[3].id);
 }
 
@@ -315,7 +317,12 @@ fn a_catalog_of_schema_2_is_migrated_without_losing_anything() {
     let file_time = motis_engine::PhotoDate::at_instant(photo.mtime_ns, motis_engine::DateSource::File);
     assert_eq!(photo.taken.local_seconds(), file_time.local_seconds());
     assert_eq!(photo.taken.source, motis_engine::DateSource::File);
-    let undated: Vec<i64> = catalog.without_date(&photos).unwrap().into_iter().map(|(id, ..)| id).collect();
+    let undated: Vec<i64> = catalog
+        .without_date(&photos)
+        .unwrap()
+        .into_iter()
+        .map(|(id, ..)| id)
+        .collect();
     assert_eq!(undated.len(), 2);
     catalog
         .record_dates(&undated.iter().map(|&id| (id, file_time)).collect::<Vec<_>>())

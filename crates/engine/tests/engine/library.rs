@@ -97,7 +97,7 @@ fn library_origin(file: &str) -> Origin {
 }
 
 fn top(engine: &Engine, text: &str, k: usize) -> Vec<Origin> {
-    match search(&engine, text, k, SearchMode::Exact) {
+    match search(engine, text, k, SearchMode::Exact) {
         SearchResults::Matches { found, .. } => found.into_iter().map(|f| f.origin).collect(),
         SearchResults::Gallery(_) => panic!("{text:?} is a query"),
     }
@@ -200,7 +200,10 @@ fn library_photos_take_the_librarys_capture_date_and_folder() {
     assert_eq!(folders, [("Camera".to_owned(), 2)]);
     let july = Query::parse("on:2024-07", false).unwrap().filters;
     let listed = setup.engine.gallery(&july, None, 100).unwrap();
-    assert_eq!(listed.iter().map(|p| p.origin.name()).collect::<Vec<_>>(), ["scene-01.jpg"]);
+    assert_eq!(
+        listed.iter().map(|p| p.origin.name()).collect::<Vec<_>>(),
+        ["scene-01.jpg"]
+    );
 }
 
 #[test]
@@ -497,7 +500,10 @@ fn searches_work_and_a_cancelled_library_run_resumes_where_it_stopped() {
     let first = result.unwrap();
     assert!(matches!(events.last(), Some(IndexEvent::Cancelled(_))));
     assert!(first.encoded >= 2 && first.encoded < 10, "{first:?}");
-    let Some(SearchResults::Matches { found, searched, total, .. }) = searched.lock().unwrap().take() else {
+    let Some(SearchResults::Matches {
+        found, searched, total, ..
+    }) = searched.lock().unwrap().take()
+    else {
         panic!("no search during encoding")
     };
     assert_eq!(total, 10);

@@ -106,12 +106,19 @@ pub fn failures(events: &[IndexEvent]) -> Vec<(PathBuf, String)> {
 pub fn search(engine: &Engine, text: &str, k: usize, mode: SearchMode) -> SearchResults {
     let query = Query::parse(text, true).unwrap_or_else(|e| panic!("{text:?}: {e}"));
     engine
-        .search(&query, SearchOptions { k, mode, sort: Sort::Score })
+        .search(
+            &query,
+            SearchOptions {
+                k,
+                mode,
+                sort: Sort::Score,
+            },
+        )
         .unwrap_or_else(|e| panic!("{text:?}: {e}"))
 }
 
 fn top(engine: &Engine, text: &str, k: usize) -> Vec<PathBuf> {
-    match search(&engine, text, k, SearchMode::Exact) {
+    match search(engine, text, k, SearchMode::Exact) {
         SearchResults::Matches { found, .. } => {
             found.into_iter().map(|f| f.origin.file().unwrap().to_owned()).collect()
         }
@@ -448,7 +455,10 @@ fn searches_work_while_a_run_goes_on_over_what_is_encoded_so_far() {
         .unwrap()
         .take()
         .expect("a search ran during the encoding phase");
-    let SearchResults::Matches { found, searched, total, .. } = results else {
+    let SearchResults::Matches {
+        found, searched, total, ..
+    } = results
+    else {
         panic!("not a query")
     };
     assert_eq!(total, 10);

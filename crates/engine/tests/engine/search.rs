@@ -80,7 +80,9 @@ impl Indexed {
     fn id_of(&self, file: &str) -> i64 {
         let half = self.photos.iter().position(|p| p.file == file).unwrap() < self.photos.len() / 2;
         let folder = if half { FIRST_FOLDER } else { SECOND_FOLDER };
-        self.engine.photo_id_by_path(&self.folder.join(folder).join(file)).unwrap()
+        self.engine
+            .photo_id_by_path(&self.folder.join(folder).join(file))
+            .unwrap()
     }
 
     fn search(&self, text: &str, k: usize, sort: Sort) -> (Vec<Found>, usize) {
@@ -113,7 +115,11 @@ fn world() -> &'static Indexed {
         let _ = std::fs::remove_dir_all(&root);
         let folder = root.join("photos");
         for (i, photo) in world.photos.iter().enumerate() {
-            let into = folder.join(if i < world.photos.len() / 2 { FIRST_FOLDER } else { SECOND_FOLDER });
+            let into = folder.join(if i < world.photos.len() / 2 {
+                FIRST_FOLDER
+            } else {
+                SECOND_FOLDER
+            });
             std::fs::create_dir_all(&into).unwrap();
             std::fs::copy(fixture.join("images").join(&photo.file), into.join(&photo.file)).unwrap();
         }
@@ -152,7 +158,10 @@ fn terms_added_together_behave_like_the_phrase() {
     let other: HashSet<i64> = world.top("blue square", 10).into_iter().collect();
     let shared = sum.iter().filter(|id| phrase.contains(id)).count();
     let unrelated = sum.iter().filter(|id| other.contains(id)).count();
-    assert!(shared >= 6 && unrelated <= 2, "shared {shared} of 10 with `red circle`, {unrelated} with `blue square`");
+    assert!(
+        shared >= 6 && unrelated <= 2,
+        "shared {shared} of 10 with `red circle`, {unrelated} with `blue square`"
+    );
 }
 
 /// Cosine similarity of unit vectors.
@@ -240,9 +249,16 @@ fn results_stop_where_the_scores_fall_away() {
         // Far fewer than 20 stand out: the scene is one of 240.
         assert!(shown < 10, "{:?}: {shown} shown", photo.caption);
     }
-    assert!(own_shown >= 50, "{own_shown} of {} captions show their own photo", captions.len());
+    assert!(
+        own_shown >= 50,
+        "{own_shown} of {} captions show their own photo",
+        captions.len()
+    );
     // Scenes the gallery does not have: no good match.
-    for absent in ["three white hexagons on a black background", "two pink crosses at the top, green background"] {
+    for absent in [
+        "three white hexagons on a black background",
+        "two pink crosses at the top, green background",
+    ] {
         let has = |shape: &str, colour: &str, background: &str| {
             world
                 .photos
@@ -288,23 +304,41 @@ fn gallery(world: &Indexed, text: &str) -> Vec<i64> {
 #[test]
 fn date_filters_keep_the_photos_taken_in_the_period_newest_first() {
     let world = world();
-    let from = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap().and_time(Default::default());
-    let until = NaiveDate::from_ymd_opt(2024, 9, 1).unwrap().and_time(Default::default());
+    let from = NaiveDate::from_ymd_opt(2024, 6, 1)
+        .unwrap()
+        .and_time(Default::default());
+    let until = NaiveDate::from_ymd_opt(2024, 9, 1)
+        .unwrap()
+        .and_time(Default::default());
     let in_summer = |photo: &WorldPhoto| photo.taken().is_some_and(|(local, _)| from <= local && local < until);
-    let expected: HashSet<i64> = world.photos.iter().filter(|p| in_summer(p)).map(|p| world.id_of(&p.file)).collect();
+    let expected: HashSet<i64> = world
+        .photos
+        .iter()
+        .filter(|p| in_summer(p))
+        .map(|p| world.id_of(&p.file))
+        .collect();
     assert!(expected.len() > 5, "{} photos in the summer of 2024", expected.len());
     let listed = gallery(world, "after:2024-06 before:2024-09");
     assert_eq!(listed.iter().copied().collect::<HashSet<_>>(), expected);
-    let taken: Vec<NaiveDateTime> = listed.iter().map(|&id| world.engine.photo(id).unwrap().taken.local).collect();
+    let taken: Vec<NaiveDateTime> = listed
+        .iter()
+        .map(|&id| world.engine.photo(id).unwrap().taken.local)
+        .collect();
     assert!(taken.windows(2).all(|w| w[0] >= w[1]), "newest first");
-    let july = world.photos.iter().filter(|p| p.taken.as_deref().is_some_and(|t| t.starts_with("2024-07")));
+    let july = world
+        .photos
+        .iter()
+        .filter(|p| p.taken.as_deref().is_some_and(|t| t.starts_with("2024-07")));
     assert_eq!(gallery(world, "on:2024-07").len(), july.count());
 
     // With words: only photos of the period answer, in the order asked for.
     let (found, shown) = world.search("stars after:2024-06 before:2024-09", 10, Sort::Newest);
     assert!(!found.is_empty() && found.iter().all(|f| expected.contains(&f.id)));
     for part in [&found[..shown], &found[shown..]] {
-        assert!(part.windows(2).all(|w| w[0].taken.local >= w[1].taken.local), "newest first");
+        assert!(
+            part.windows(2).all(|w| w[0].taken.local >= w[1].taken.local),
+            "newest first"
+        );
     }
     let (oldest, _) = world.search("stars after:2024-06 before:2024-09", 10, Sort::Oldest);
     assert_eq!(
@@ -325,8 +359,14 @@ fn folder_filters_match_folder_names_anywhere_in_the_path_without_regard_to_case
     assert_eq!(set(gallery(world, "in:Misc/Other")), second);
     assert_eq!(set(gallery(world, "in:photos")).len(), world.photos.len());
     assert!(gallery(world, "in:Misc/Summer").is_empty());
-    assert!(gallery(world, "in:Summer").is_empty(), "a folder's whole name, not a part of it");
-    assert_eq!(set(gallery(world, "in:other in:\"Summer 2024\"")).len(), world.photos.len());
+    assert!(
+        gallery(world, "in:Summer").is_empty(),
+        "a folder's whole name, not a part of it"
+    );
+    assert_eq!(
+        set(gallery(world, "in:other in:\"Summer 2024\"")).len(),
+        world.photos.len()
+    );
     let (found, _) = world.search("red in:other", 20, Sort::Score);
     assert!(found.iter().all(|f| second.contains(&f.id)));
     // The folders a person can choose from, named as `in:` takes them.
