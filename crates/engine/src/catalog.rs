@@ -954,10 +954,19 @@ impl Catalog {
             |r| r.get(0),
         )?;
         let step = ids.len().div_ceil(count.max(1)).max(1);
-        ids.iter()
-            .step_by(step)
-            .filter_map(|&id| self.embedding(id, model).transpose())
-            .collect()
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT vector FROM embeddings WHERE photo_id = ?1 AND model = ?2")
+            .map_err(self.sqlite())?;
+        let mut sample = Vec::with_capacity(ids.len() / step + 1);
+        for &id in ids.iter().step_by(step) {
+            let bytes: Option<Vec<u8>> = statement
+                .query_row(params![id, model], |r| r.get(0))
+                .optional()
+                .map_err(self.sqlite())?;
+            sample.extend(bytes.as_deref().map(bytes_vector));
+        }
+        Ok(sample)
     }
 
     /// The photos whose last preview or encoding attempt failed, with the cause.

@@ -318,15 +318,16 @@ impl Engine {
             let id = id as PhotoId;
             !terms_photos.contains(&id) && allowed.as_ref().is_none_or(|allowed| allowed.contains(&id))
         };
-        let (hits, searched, sample) = {
+        let (hits, searched, searchable) = {
             let index = self.index.read().unwrap_or_else(|poisoned| poisoned.into_inner());
             let hits = index.search(&vector, options.k, options.mode, Some(&answers))?;
             let searched = match &allowed {
                 None => index.searchable(),
                 Some(allowed) => allowed.iter().filter(|&&id| index.holds(id)).count(),
             };
-            (hits, searched, self.score_sample(index.searchable())?)
+            (hits, searched, index.searchable())
         };
+        let sample = self.score_sample(searchable)?;
         let catalog = lock(&self.catalog);
         let mut found = Vec::with_capacity(hits.len());
         for hit in hits {
