@@ -37,7 +37,7 @@ test('a caption typed without Enter finds its photos first, with scores; reset r
 
 test('query terms and filters: results stop where the matches do, no good match, bad queries explained, months', async () => {
   const { page, errors, close } = await open('photos=120&step=1');
-  await page.getByTestId('gallery-item').first().waitFor();
+  await page.getByTestId('photo-counts').getByText('120 photos').waitFor();
   // Photo i was taken i − 1 days after 1 January 2020: the newest, 120, on 29 April.
   const month = (y, m) => new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
   assert.equal((await page.getByTestId('month-heading').first().textContent()).trim(), month(2020, 4));

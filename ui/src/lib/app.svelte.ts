@@ -52,6 +52,12 @@ export interface DownloadProgress {
 }
 
 const PAGE = 2000;
+
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) =>
+    typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => resolve()) : setTimeout(resolve, 0),
+  );
+}
 /** How often the power state is asked while "only while charging" is on. */
 const POWER_POLL_MS = 20_000;
 
@@ -302,6 +308,9 @@ export class AppModel {
       this.galleryTaken = taken;
       this.galleryTotal = page.total;
       after = page.next;
+      // The first screenful is painted (and asks for its previews) before the rest of the
+      // gallery is taken in: pages that arrive at once would otherwise hold the paint back.
+      if (ids.length === page.photos.length && after !== null) await nextFrame();
     } while (after !== null);
   }
 
