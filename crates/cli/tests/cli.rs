@@ -478,7 +478,10 @@ fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
             (Some(total), Some(total))
         );
         let (name, caption) = &captions()[round % 10];
-        let found = json(&motis_in(&data, &["search", caption, "-k", "1", "--no-cutoff", "--json"]));
+        let found = json(&motis_in(
+            &data,
+            &["search", caption, "-k", "1", "--no-cutoff", "--json"],
+        ));
         // The photo or one of its variants (a repainted corner does not change what it shows).
         assert!(found[0]["path"].as_str().unwrap().ends_with(name.as_str()), "{found}");
     }

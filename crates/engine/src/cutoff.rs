@@ -23,6 +23,10 @@ pub(crate) const SAMPLE_SIZE: usize = 2048;
 /// over.
 const BULK: f64 = 0.8;
 
+/// Fewer scores than this in the bulk say too little of a query's spread for a cut: a
+/// library this small (or one whose first photos are being encoded) shows its best `k`.
+const BULK_AT_LEAST: usize = 40;
+
 /// Added to √(2 ln N): below that bar a photo is one of the many a query scores at random.
 const FLOOR_OFFSET: f32 = 1.8;
 
@@ -40,8 +44,8 @@ pub(crate) struct Spread {
 
 impl Spread {
     /// The spread of `query`'s scores over the lower [`BULK`] of `sample` (unit vectors);
-    /// `None` for fewer than two photos there, or scores that do not spread at all: nothing
-    /// can stand out then.
+    /// `None` for fewer than [`BULK_AT_LEAST`] photos there, or scores that do not spread
+    /// at all: no cut then.
     pub fn of(query: &[f32], sample: &[Vec<f32>]) -> Option<Spread> {
         let mut scores: Vec<f64> = sample
             .iter()
@@ -49,7 +53,7 @@ impl Spread {
             .collect();
         scores.sort_by(f64::total_cmp);
         scores.truncate((scores.len() as f64 * BULK) as usize);
-        if scores.len() < 2 {
+        if scores.len() < BULK_AT_LEAST {
             return None;
         }
         let n = scores.len() as f64;
@@ -122,18 +126,20 @@ mod tests {
     #[test]
     fn without_a_spread_everything_is_shown() {
         assert_eq!(shown(&[0.3, 0.2], None, 1000), 2);
-        let same = vec![vec![1.0, 0.0]; 5];
-        assert_eq!(Spread::of(&[1.0, 0.0], &same), None);
-        assert_eq!(Spread::of(&[1.0, 0.0], &same[..2]), None);
+        // Scores that do not spread, and a library too small to tell.
+        assert_eq!(Spread::of(&[1.0, 0.0], &vec![vec![1.0, 0.0]; 100]), None);
+        let small: Vec<Vec<f32>> = (0..49).map(|x| vec![x as f32]).collect();
+        assert_eq!(Spread::of(&[1.0], &small), None);
+        assert!(Spread::of(&[1.0], &[small, vec![vec![49.0]]].concat()).is_some());
     }
 
     #[test]
     fn the_spread_is_taken_over_the_lower_four_fifths_of_the_sample() {
-        // Scores 0 to 7, and two far above: only the eight count.
-        let sample: Vec<Vec<f32>> = (0..8).chain([100, 100]).map(|x| vec![x as f32]).collect();
+        // Scores 0 to 39, and ten far above: only the forty count.
+        let sample: Vec<Vec<f32>> = (0..40).chain([100; 10]).map(|x| vec![x as f32]).collect();
         let spread = Spread::of(&[1.0], &sample).unwrap();
-        assert!((spread.mean - 3.5).abs() < 1e-6, "{spread:?}");
-        assert!((spread.deviation - 5.25f32.sqrt()).abs() < 1e-5, "{spread:?}");
+        assert!((spread.mean - 19.5).abs() < 1e-5, "{spread:?}");
+        assert!((spread.deviation - 133.25f32.sqrt()).abs() < 1e-4, "{spread:?}");
     }
 
     /// Regression: with the mean and deviation of the whole sample, a query matching a
