@@ -81,16 +81,24 @@ test('query terms and filters: results stop where the matches do, no good match,
 test('100,000 photos: the page holds only the rows in view, down to the oldest photo', async () => {
   const { page, close } = await open('photos=100000&step=1');
   await page.getByTestId('gallery-item').first().waitFor();
-  const grid = page.locator('.grid');
   const cellsAtTop = await page.getByTestId('gallery-item').count();
   assert.ok(cellsAtTop > 20 && cellsAtTop < 200, `${cellsAtTop} cells at the top`);
 
-  await grid.evaluate((g) => (g.scrollTop = g.scrollHeight / 2));
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="gallery-item"]')].some((c) => Number(c.dataset.photoId) < 51000 && Number(c.dataset.photoId) > 49000));
+  // Scrolled as a person would, again until the gallery has come in whole (its pages
+  // arrive after the first screenful).
+  const scrollUntilShown = (depth, from, to) =>
+    page.waitForFunction(
+      ([depth, from, to]) => {
+        const grid = document.querySelector('.grid');
+        grid.scrollTop = grid.scrollHeight * depth;
+        return [...document.querySelectorAll('[data-testid="gallery-item"]')].some((c) => Number(c.dataset.photoId) >= from && Number(c.dataset.photoId) <= to);
+      },
+      [depth, from, to],
+      { polling: 100 },
+    );
+  await scrollUntilShown(0.5, 49000, 51000);
   assert.ok((await page.getByTestId('gallery-item').count()) < 200);
-
-  await grid.evaluate((g) => (g.scrollTop = g.scrollHeight));
-  await page.locator('[data-testid="gallery-item"][data-photo-id="1"]').waitFor();
+  await scrollUntilShown(1, 1, 1);
   assert.ok((await page.getByTestId('gallery-item').count()) < 200);
   // Only the images near the view were requested: lazy loading, not 100,000 requests.
   const loaded = await page.evaluate(() => [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length);

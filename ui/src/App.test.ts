@@ -119,6 +119,33 @@ test('a gallery of several pages loads whole, newest first, each photo once', as
   }
 });
 
+test('a new gallery shows from its first page on; the gallery shown is reloaded without shrinking', async () => {
+  const backend = new MockBackend(4500, 0);
+  const app = new AppModel(backend);
+  // What is shown each time the next page is asked for.
+  const seen: number[] = [];
+  const gallery = backend.gallery.bind(backend);
+  backend.gallery = (...args: Parameters<typeof gallery>) => {
+    seen.push(app.gallery.length);
+    return gallery(...args);
+  };
+  await app.loadGallery();
+  expect(seen).toEqual([0, 2000, 4000]);
+
+  seen.length = 0;
+  await app.loadGallery();
+  expect(seen).toEqual([4500, 4500, 4500]);
+  expect(app.gallery).toHaveLength(4500);
+
+  // Another filter is another gallery: it shows as it arrives.
+  seen.length = 0;
+  app.galleryQuery = 'after:2025';
+  await app.loadGallery();
+  // Photos 1,828 to 4,500 were taken from 2025 on (a day apart from 1 January 2020).
+  expect(seen).toEqual([4500, 2000]);
+  expect([app.gallery.length, app.galleryTotal]).toEqual([2673, 2673]);
+});
+
 test('the viewer opens on a click, steps with the arrow keys, and Escape closes it', async () => {
   const { getAllByTestId, getByTestId, queryByTestId } = await started();
   await fireEvent.click(getAllByTestId('gallery-item')[0]);

@@ -76,6 +76,8 @@ export class AppModel {
    * show the camera's thumbnail until it is. */
   withoutPreview = $state(new Set<number>());
   private gallerySerial = 0;
+  /** The filter query of the gallery shown (`undefined` before any is). */
+  private galleryShownFor: string | null | undefined = undefined;
   /** Null: the gallery is shown; otherwise the results of the last query. */
   results = $state<Found[] | null>(null);
   /** How many of `results`, from the first, stand out (the cut-off; 0: no good match). */
@@ -289,29 +291,41 @@ export class AppModel {
     this.status = await this.backend.appStatus();
   }
 
-  /** The whole gallery, shown from its first page on (which holds the first screenful);
-   * the pages after it join as they arrive. A newer load supersedes an older one. */
+  /** The whole gallery. A new one (another filter, or none shown yet) shows from its first
+   * page on, which holds the first screenful, and the pages after it join as they arrive;
+   * the gallery already shown is replaced once its new copy is whole, so that it never
+   * shrinks under someone scrolling it. A newer load supersedes an older one. */
   async loadGallery(): Promise<void> {
     const serial = ++this.gallerySerial;
+    const query = this.galleryQuery;
+    const refresh = this.gallery.length > 0 && this.galleryShownFor === query;
     let ids: number[] = [];
     let taken: number[] = [];
+    let total = 0;
     const withoutPreview = new Set<number>();
+    const show = () => {
+      this.withoutPreview = new Set(withoutPreview);
+      this.gallery = ids;
+      this.galleryTaken = taken;
+      this.galleryTotal = total;
+      this.galleryShownFor = query;
+    };
     let after: string | null = null;
     do {
-      const page: GalleryPage = await this.backend.gallery(after, PAGE, this.galleryQuery);
+      const page: GalleryPage = await this.backend.gallery(after, PAGE, query);
       if (serial !== this.gallerySerial) return;
       ids = ids.concat(page.photos.map((p) => p.id));
       taken = taken.concat(page.photos.map((p) => p.taken));
       for (const photo of page.photos) if (!photo.hasPreview) withoutPreview.add(photo.id);
-      this.withoutPreview = new Set(withoutPreview);
-      this.gallery = ids;
-      this.galleryTaken = taken;
-      this.galleryTotal = page.total;
+      total = page.total;
       after = page.next;
+      if (refresh) continue;
+      show();
       // The first screenful is painted (and asks for its previews) before the rest of the
       // gallery is taken in: pages that arrive at once would otherwise hold the paint back.
       if (ids.length === page.photos.length && after !== null) await nextFrame();
     } while (after !== null);
+    if (refresh) show();
   }
 
   async loadFolders(): Promise<void> {
