@@ -125,9 +125,14 @@ impl Word {
     fn starts_bare_with(&self, prefix: &str) -> bool {
         self.bare().starts_with(prefix)
     }
+
+    /// Quotes around nothing but spaces (`""`) make no word.
+    fn has_text(&self) -> bool {
+        !self.text.trim().is_empty()
+    }
 }
 
-/// Split a query into words at whitespace outside quotes; `+` and `-` standing alone, or
+/// Split a query into words at whitespace outside quotes (empty quotes are no word); `+` and `-` standing alone, or
 /// leading a word after whitespace (`-leash`), become words of their own.
 fn words(text: &str) -> Result<Vec<Word>, QueryError> {
     let mut words: Vec<Word> = Vec::new();
@@ -135,7 +140,7 @@ fn words(text: &str) -> Result<Vec<Word>, QueryError> {
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         if c.is_whitespace() {
-            words.extend(current.take());
+            words.extend(current.take().filter(Word::has_text));
             continue;
         }
         if c == '"' {
@@ -156,7 +161,7 @@ fn words(text: &str) -> Result<Vec<Word>, QueryError> {
         }
         current.get_or_insert_with(|| Word::new(String::new())).text.push(c);
     }
-    words.extend(current);
+    words.extend(current.filter(Word::has_text));
     Ok(words)
 }
 
@@ -440,6 +445,9 @@ mod tests {
         assert_eq!(parse("\"after:2024\"").terms, vec![text(1.0, "after:2024")]);
         assert_eq!(parse("\"2:dog\"").terms, vec![text(1.0, "2:dog")]);
         assert_eq!(Query::parse("a \"red star", true), Err(QueryError::UnclosedQuote));
+        // Quotes around nothing are nothing.
+        assert_eq!(parse("\"\" red \" \"").terms, vec![text(1.0, "red")]);
+        assert_eq!(parse("\"\""), Query::default());
     }
 
     #[test]
@@ -565,5 +573,68 @@ mod tests {
         assert_eq!(Query::parse("- red", true), Err(QueryError::OnlySubtracted));
         // A leading + is harmless.
         assert_eq!(parse("+ red").terms, vec![text(1.0, "red")]);
+    }
+
+    #[test]
+    fn any_text_parses_or_says_why_and_never_panics() {
+        // Texts strung together from the pieces the syntax is made of, and ones it is not.
+        const PIECES: [&str; 28] = [
+            "dog",
+            " ",
+            "  ",
+            "+",
+            "-",
+            ":",
+            "\"",
+            "2",
+            "0.5",
+            ".",
+            "photo:",
+            "photo:7",
+            "after:",
+            "before:",
+            "on:",
+            "in:",
+            "2024",
+            "-06",
+            "-31",
+            "é",
+            "🐕",
+            "/tmp/a.jpg",
+            "~/",
+            "nan:",
+            "1e39:",
+            "reset",
+            "\t",
+            "99999999999999999999",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let length = 1 + next(8);
+            let text: String = (0..length).map(|_| PIECES[next(PIECES.len())]).collect();
+            for allow_paths in [false, true] {
+                let Ok(query) = Query::parse(&text, allow_paths) else {
+                    continue;
+                };
+                for term in &query.terms {
+                    assert!(term.weight.is_finite() && term.weight != 0.0, "{text:?}: {term:?}");
+                    if let Subject::Text(words) = &term.subject {
+                        assert!(!words.trim().is_empty(), "{text:?}: an empty term");
+                    }
+                    if let Subject::File(_) = &term.subject {
+                        assert!(allow_paths, "{text:?}: a path where paths are not allowed");
+                    }
+                }
+                if !query.terms.is_empty() {
+                    assert!(query.terms.iter().any(|t| t.weight > 0.0), "{text:?}");
+                }
+            }
+        }
     }
 }
