@@ -4,22 +4,25 @@
 
 For each N (default 1,000 and 100,000), on N small distinct JPEGs generated into
 build/bench/library-N (320×240 colour fields with shapes, a few KB each: the count is what
-is measured here, not decoding; scripts/bench_indexing.py measures phone-sized photos), in
-a fresh data folder, with the demo model unless --model says otherwise:
+is measured here, not decoding; scripts/bench_indexing.py measures phone-sized photos),
+in 100 folders named by month from 2017-01 on, as a camera's imports are, each file dated
+in its month; in a fresh data folder, with the demo model unless --model says otherwise:
 
 - a fresh `motis index` over the folder: seconds, photos/s, peak resident memory;
 - a rescan with nothing changed, then one after 1 % of the photos were rewritten;
 - fresh `motis search`, `motis similar` and `motis status` processes: seconds and peak
   resident memory (starting, opening the catalog and index, answering);
 - `motis bench --library`: opening the library, status, the app's gallery pages at the
-  start, middle and end, the whole gallery as the app loads it, searches and "more like
-  this", timed inside one process.
+  start, middle and end, the whole gallery as the app loads it, the first search and
+  others, the list of folders, a gallery page and searches narrowed to one folder (`in:`)
+  and to one year (`on:`), and "more like this", timed inside one process.
 
 Prints a table with a column per N (and the ratio of the last to the first), or with
 --json one object.
 """
 
 import argparse
+import datetime
 import functools
 import json
 import os
@@ -37,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZE = (320, 240)
 CHANGED = 0.01
 BACKGROUNDS = 64
+FOLDERS = 100
 
 
 @functools.cache
@@ -68,15 +72,30 @@ def write_photo(path: Path, seed: int) -> None:
     image.save(path, quality=85)
 
 
+def place(count: int, i: int) -> tuple[str, float]:
+    """Photo i's folder (a month, from 2017-01 on) and its file time, spread evenly over
+    that month (taken at noon UTC on days 1 to 28)."""
+    folder = i * FOLDERS // count
+    first = -(-folder * count // FOLDERS)  # the first photo of this folder
+    in_folder = -(-(folder + 1) * count // FOLDERS) - first
+    year, number = 2017 + folder // 12, folder % 12 + 1
+    day = 1 + (i - first) * 28 // max(in_folder, 1)
+    taken = datetime.datetime(year, number, day, 12, tzinfo=datetime.timezone.utc).timestamp()
+    return f"{year}-{number:02d}", taken
+
+
 def library(count: int) -> Path:
-    """N distinct photos in a folder of their own, written once and kept."""
+    """N distinct photos in folders of their months, written once and kept."""
     folder = ROOT / f"build/bench/library-{count}"
-    done = folder / ".complete"
+    done = folder / ".complete-by-month"
     if not done.exists():
-        folder.mkdir(parents=True, exist_ok=True)
         print(f"writing {count:,} photos to {folder}", file=sys.stderr)
         for i in range(count):
-            write_photo(folder / f"IMG_{i:06d}.jpg", i)
+            name, taken = place(count, i)
+            path = folder / name / f"IMG_{i:06d}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_photo(path, i)
+            os.utime(path, (taken, taken))
         done.touch()
     return folder
 
@@ -97,14 +116,15 @@ def measure(args: argparse.Namespace, count: int) -> dict:
         # as generated for the next run.
         photos = Path(scratch, "photos")
         photos.mkdir()
-        for path in folder.glob("IMG_*.jpg"):
-            (photos / path.name).hardlink_to(path)
+        for path in folder.glob("*/IMG_*.jpg"):
+            (photos / path.parent.name).mkdir(exist_ok=True)
+            (photos / path.parent.name / path.name).hardlink_to(path)
         motis += ["--data-dir", str(Path(scratch, "data"))]
         row: dict = {"photos": count}
         print(f"{count:,}: motis index", file=sys.stderr)
         row["index_s"], row["index_peak_rss_bytes"] = timed_peak([*motis, "index", str(photos)])
         row["rescan_unchanged_s"], _ = timed_peak([*motis, "index"])
-        changed = sorted(photos.glob("IMG_*.jpg"))[:: round(1 / CHANGED)]
+        changed = sorted(photos.glob("*/IMG_*.jpg"))[:: round(1 / CHANGED)]
         for i, path in enumerate(changed):
             path.unlink()  # the hard link only: the kept library is untouched
             write_photo(path, count + i)
@@ -155,7 +175,12 @@ def main() -> None:
         ("gallery page: middle", latency("gallery_middle_page")),
         ("gallery page: last", latency("gallery_last_page")),
         ("whole gallery, as the app loads it", lambda r: f"{r['in_process']['whole_gallery_ms']:,.1f} ms"),
+        ("first search (draws the cut-off's sample)", lambda r: f"{r['in_process']['first_search_ms']:.1f} ms"),
         ("search (k = 60), p50 / p95", latency("search")),
+        ("folders (the app's filter list)", latency("folders")),
+        ("gallery page in one folder of 100 (`in:`)", latency("gallery_in_folder_first_page")),
+        ("search in one folder of 100 (`in:`)", latency("search_in_folder")),
+        ("search in one year (`on:`)", latency("search_in_year")),
         ("similar (k = 60), p50 / p95", latency("similar")),
     ]
     print(f"model {args.model}; small generated JPEGs; fresh processes unless p50 / p95 (in one process)")

@@ -273,12 +273,30 @@ fn index_then_search_similar_status_and_failed_as_documented() {
         (Some(11), Some(10)),
         "{timed}"
     );
-    for operation in ["status", "gallery_last_page", "search", "similar"] {
+    for operation in [
+        "status",
+        "gallery_last_page",
+        "search",
+        "folders",
+        "gallery_in_folder_first_page",
+        "search_in_folder",
+        "search_in_year",
+        "similar",
+    ] {
         let (p50, p95) = (
             timed[operation]["p50_ms"].as_f64().unwrap(),
             timed[operation]["p95_ms"].as_f64().unwrap(),
         );
         assert!(0.0 < p50 && p50 <= p95, "{operation} in {timed}");
+    }
+    assert!(timed["first_search_ms"].as_f64().unwrap() > 0.0, "{timed}");
+    for (narrowed, prefix) in [("folder", "in:"), ("year", "on:")] {
+        let photos = timed[narrowed]["photos"].as_u64().unwrap();
+        assert!((1..=11).contains(&photos), "{narrowed} in {timed}");
+        assert!(
+            timed[narrowed]["filter"].as_str().unwrap().starts_with(prefix),
+            "{timed}"
+        );
     }
 
     // Ten photos are too few to tell the index strategies apart: said, not measured.

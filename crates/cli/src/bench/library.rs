@@ -1,7 +1,9 @@
 //! `motis bench --library`: what a person does on the library already in the data
 //! folder, timed in this process — opening it, its status, the app's gallery pages at
-//! the start, the middle and the end, a text search and "more like this". Run on
-//! libraries of different sizes, it shows which of them grow with the library.
+//! the start, the middle and the end, a text search (the first, which draws the cut-off's
+//! sample, and then others), searches and a gallery page narrowed to one folder or one
+//! year, the list of folders, and "more like this". Run on libraries of different sizes,
+//! it shows which of them grow with the library.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -36,8 +38,25 @@ struct Report {
     gallery_last_page: Latency,
     /// Every page, one after the other, as the app loads the gallery.
     whole_gallery_ms: f64,
+    /// The first search after opening, which draws the cut-off's sample of the gallery.
+    first_search_ms: f64,
     search: Latency,
+    /// The folders of the library, as the app's filter control lists them.
+    folders: Latency,
+    /// The folder and the year the narrowed rows are narrowed to, and their shares of the
+    /// library.
+    folder: Narrowed,
+    year: Narrowed,
+    gallery_in_folder_first_page: Latency,
+    search_in_folder: Latency,
+    search_in_year: Latency,
     similar: Latency,
+}
+
+#[derive(Serialize)]
+struct Narrowed {
+    filter: String,
+    photos: usize,
 }
 
 fn timed(rounds: usize, mut run: impl FnMut(usize) -> Result<()>) -> Result<Latency> {
@@ -119,11 +138,52 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
         .iter()
         .map(|text| Query::parse(text, false))
         .collect::<Result<_, _>>()?;
-    let search = timed(ROUNDS, |round| {
-        let found = matches(engine.search(&queries[round % queries.len()], SearchOptions::best(RESULTS))?);
-        ensure!(found > 0, "a search found nothing");
+    let started = Instant::now();
+    matches(engine.search(&queries[0], SearchOptions::best(RESULTS))?);
+    let first_search_ms = started.elapsed().as_secs_f64() * 1e3;
+    let search_with = |queries: &[Query]| {
+        timed(ROUNDS, |round| {
+            let query = &queries[round % queries.len()];
+            let found = matches(engine.search(query, SearchOptions::best(RESULTS))?);
+            ensure!(found > 0, "a search found nothing: {query:?}");
+            Ok(())
+        })
+    };
+    let search = search_with(&queries)?;
+
+    let folders = timed(ROUNDS, |_| {
+        engine.photo_folders()?;
         Ok(())
     })?;
+    // The folder in the middle of the list, and the year of the photo in the middle of the
+    // gallery: a narrow filter and a wider one.
+    let listed = engine.photo_folders()?;
+    let middle = &listed[listed.len() / 2];
+    let year = engine.photo(ids[ids.len() / 2])?.taken.local.format("%Y").to_string();
+    let narrowed = |filter: String| -> Result<(Narrowed, Vec<Query>)> {
+        let only = Query::parse(&filter, false)?;
+        let photos = engine.photo_count(&only.filters)?;
+        let queries = QUERIES
+            .iter()
+            .map(|text| Query::parse(&format!("{text} {filter}"), false))
+            .collect::<Result<_, _>>()?;
+        Ok((Narrowed { filter, photos }, queries))
+    };
+    let (folder, in_folder) = narrowed(format!("in:{}", middle.name))?;
+    let (year, in_year) = narrowed(format!("on:{year}"))?;
+    let folder_filters = in_folder[0].filters.clone();
+    let gallery_in_folder_first_page = timed(ROUNDS, |_| {
+        ensure!(
+            !engine.gallery(&folder_filters, None, GALLERY_PAGE)?.is_empty(),
+            "the gallery of {} was empty",
+            folder.filter
+        );
+        engine.photo_count(&folder_filters)?;
+        Ok(())
+    })?;
+    let search_in_folder = search_with(&in_folder)?;
+    let search_in_year = search_with(&in_year)?;
+
     // Encoded photos spread over the library, each asked for once.
     let spread: Vec<_> = (0..ids.len())
         .map(|i| ids[i * 7919 % ids.len()])
@@ -154,7 +214,14 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
         gallery_middle_page,
         gallery_last_page,
         whole_gallery_ms,
+        first_search_ms,
         search,
+        folders,
+        folder,
+        year,
+        gallery_in_folder_first_page,
+        search_in_folder,
+        search_in_year,
         similar,
     };
     if json {
@@ -182,7 +249,29 @@ pub fn run(global: &Global, json: bool, out: &mut impl Write) -> Result<()> {
         out,
         "whole gallery         {whole_gallery_ms:.1} ms (pages of {GALLERY_PAGE}, as the app loads it)"
     )?;
+    writeln!(
+        out,
+        "first search          {first_search_ms:.1} ms (draws the cut-off's sample)"
+    )?;
     line(out, "search", &report.search)?;
+    line(out, "folders", &report.folders)?;
+    let share = |narrowed: &Narrowed| {
+        format!(
+            "{} ({} photos, {:.1} %)",
+            narrowed.filter,
+            narrowed.photos,
+            100.0 * narrowed.photos as f64 / photos as f64
+        )
+    };
+    writeln!(
+        out,
+        "narrowed to           {}, {}",
+        share(&report.folder),
+        share(&report.year)
+    )?;
+    line(out, "gallery, folder page", &report.gallery_in_folder_first_page)?;
+    line(out, "search in the folder", &report.search_in_folder)?;
+    line(out, "search in the year", &report.search_in_year)?;
     line(out, "similar", &report.similar)?;
     Ok(())
 }
