@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::functions::FunctionFlags;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::dates::{DateSource, PhotoDate, from_local_seconds, local_seconds};
@@ -275,32 +275,69 @@ const MIGRATIONS: &[&str] = &[
 /// `in_folder(locator, folder, wanted)`, the SQL side of `in:` filters: whether a photo
 /// is in a folder named `wanted` (one name, or several as `2024/Summer`), matched
 /// without regard to case, anywhere in a file's path or as a library photo's folder.
+/// It runs once for each photo a filtered query looks at, so it borrows what SQLite holds
+/// rather than copying paths or lowercasing them.
 fn register_in_folder(connection: &Connection) -> rusqlite::Result<()> {
     connection.create_scalar_function(
         "in_folder",
         3,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |context| {
-            let wanted: Vec<String> = context
-                .get::<String>(2)?
+            let wanted: Vec<&str> = context
+                .get_raw(2)
+                .as_str()
+                .map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?
                 .split('/')
                 .filter(|part| !part.is_empty())
-                .map(str::to_lowercase)
                 .collect();
-            let folders: Vec<String> = match context.get::<Option<String>>(1)? {
-                Some(folder) => folder.split('/').map(str::to_lowercase).collect(),
-                None => {
-                    let path = bytes_path(context.get::<Vec<u8>>(0)?);
-                    let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                    parent
-                        .iter()
-                        .map(|part| part.to_string_lossy().to_lowercase())
-                        .collect()
+            if wanted.is_empty() {
+                return Ok(false);
+            }
+            let found = match context.get_raw(1) {
+                ValueRef::Text(folder) => {
+                    let folders: Vec<&[u8]> = folder.split(|&b| b == b'/').collect();
+                    holds_run(&folders, &wanted)
+                }
+                _ => {
+                    let locator = context
+                        .get_raw(0)
+                        .as_blob()
+                        .map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?;
+                    let folders: Vec<&[u8]> = locator_folders(locator).collect();
+                    holds_run(&folders, &wanted)
                 }
             };
-            Ok(!wanted.is_empty() && folders.windows(wanted.len()).any(|run| run == wanted.as_slice()))
+            Ok(found)
         },
     )
+}
+
+/// The folder names of a file's path, from the root down (the file's own name left out).
+fn locator_folders(locator: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let parent = match locator.iter().rposition(|&b| b == b'/') {
+        Some(at) => &locator[..at],
+        None => &[][..],
+    };
+    parent
+        .split(|&b| b == b'/')
+        .filter(|part| !part.is_empty() && *part != b".")
+}
+
+/// Whether `folders` holds the names `wanted` one after the other, without regard to case.
+fn holds_run(folders: &[&[u8]], wanted: &[&str]) -> bool {
+    folders
+        .windows(wanted.len())
+        .any(|run| run.iter().zip(wanted).all(|(folder, name)| same_name(folder, name)))
+}
+
+fn same_name(folder: &[u8], name: &str) -> bool {
+    if folder.is_ascii() && name.is_ascii() {
+        return folder.eq_ignore_ascii_case(name.as_bytes());
+    }
+    String::from_utf8_lossy(folder)
+        .chars()
+        .flat_map(char::to_lowercase)
+        .eq(name.chars().flat_map(char::to_lowercase))
 }
 
 /// The SQL condition (on [`PHOTOS`]) for the photos `filters` allow, with its arguments
@@ -892,28 +929,55 @@ impl Catalog {
 
     /// The folders that hold photos, by name, with how many each holds directly.
     pub fn photo_folders(&self) -> Result<Vec<PhotoFolder>, EngineError> {
-        let names: Vec<Option<String>> = self.rows(
-            &format!("SELECT sources.kind, sources.location, photos.locator, photos.folder FROM {PHOTOS}"),
-            [],
-            |r| {
-                if r.get::<_, String>(0)? == "library" {
-                    return r.get(3);
-                }
-                let (source, path) = (bytes_path(r.get(1)?), bytes_path(r.get(2)?));
-                // From the source's own name down: what `in:` matches and a person knows.
-                let base = source.parent().unwrap_or(&source);
-                Ok(path.parent().map(|parent| {
-                    parent
-                        .strip_prefix(base)
-                        .unwrap_or(parent)
-                        .to_string_lossy()
-                        .into_owned()
-                }))
-            },
-        )?;
+        let sqlite = self.sqlite();
+        let sources: HashMap<i64, PathBuf> = self
+            .rows("SELECT id, location FROM sources WHERE kind = 'folder'", [], |r| {
+                Ok((r.get(0)?, bytes_path(r.get(1)?)))
+            })?
+            .into_iter()
+            .collect();
+        // Counted by the bytes SQLite holds, so that only each folder, not each photo,
+        // gets a name made for it.
+        let mut files: HashMap<i64, HashMap<Vec<u8>, usize>> = HashMap::new();
+        let mut albums: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT source_id, locator, folder FROM photos")
+            .map_err(&sqlite)?;
+        let mut rows = statement.query([]).map_err(&sqlite)?;
+        let count = |counts: &mut HashMap<Vec<u8>, usize>, key: &[u8]| match counts.get_mut(key) {
+            Some(photos) => *photos += 1,
+            None => {
+                counts.insert(key.to_vec(), 1);
+            }
+        };
+        while let Some(row) = rows.next().map_err(&sqlite)? {
+            let source: i64 = row.get(0).map_err(&sqlite)?;
+            if sources.contains_key(&source) {
+                let locator = row.get_ref(1).and_then(|v| Ok(v.as_blob()?)).map_err(&sqlite)?;
+                let parent = &locator[..locator.iter().rposition(|&b| b == b'/').unwrap_or(0)];
+                count(files.entry(source).or_default(), parent);
+            } else if let ValueRef::Text(folder) = row.get_ref(2).map_err(&sqlite)? {
+                count(&mut albums, folder);
+            }
+        }
         let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-        for name in names.into_iter().flatten() {
-            *counts.entry(name).or_default() += 1;
+        for (source, parents) in files {
+            // From the source's own name down: what `in:` matches and a person knows.
+            let source = &sources[&source];
+            let base = source.parent().unwrap_or(source);
+            for (parent, photos) in parents {
+                let parent = bytes_path(parent);
+                let name = parent
+                    .strip_prefix(base)
+                    .unwrap_or(&parent)
+                    .to_string_lossy()
+                    .into_owned();
+                *counts.entry(name).or_default() += photos;
+            }
+        }
+        for (folder, photos) in albums {
+            *counts.entry(String::from_utf8_lossy(&folder).into_owned()).or_default() += photos;
         }
         Ok(counts
             .into_iter()
@@ -1219,4 +1283,27 @@ fn forget_embeddings(transaction: &rusqlite::Transaction, id: PhotoId) -> rusqli
     )?;
     transaction.execute("DELETE FROM embeddings WHERE photo_id = ?1", [id])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_folder(locator: &str, wanted: &[&str]) -> bool {
+        holds_run(&locator_folders(locator.as_bytes()).collect::<Vec<_>>(), wanted)
+    }
+
+    #[test]
+    fn folders_match_by_name_anywhere_in_the_path_without_regard_to_case() {
+        let photo = "/home/ana/Photos/Été 2024/ΟΔΟΣ/./img.jpg";
+        assert!(in_folder(photo, &["photos"]));
+        assert!(in_folder(photo, &["été 2024"]));
+        assert!(in_folder(photo, &["ÉTÉ 2024", "οδοσ"]));
+        assert!(in_folder(photo, &["home", "ana"]));
+        // A run of names in order, whole names only, and never the file's own name.
+        assert!(!in_folder(photo, &["ana", "home"]));
+        assert!(!in_folder(photo, &["Phot"]));
+        assert!(!in_folder(photo, &["img.jpg"]));
+        assert!(!in_folder("img.jpg", &["img.jpg"]));
+    }
 }

@@ -352,11 +352,16 @@ impl Engine {
                 Sort::Oldest => part.sort_by(|a, b| a.taken.local.cmp(&b.taken.local).then(a.id.cmp(&b.id))),
             }
         }
+        // The photos the filters allow were counted when they were listed.
+        let total = match &allowed {
+            Some(allowed) => allowed.len(),
+            None => catalog.photo_count()?,
+        };
         Ok(SearchResults::Matches {
             found,
             shown,
             searched,
-            total: catalog.count(&query.filters)?,
+            total,
         })
     }
 

@@ -369,6 +369,12 @@ fn folder_filters_match_folder_names_anywhere_in_the_path_without_regard_to_case
     );
     let (found, _) = world.search("red in:other", 20, Sort::Score);
     assert!(found.iter().all(|f| second.contains(&f.id)));
+    // What was searched and out of how many: the folder's photos, not the library's.
+    let options = SearchOptions::best(20);
+    match world.engine.search(&Query::parse("red in:other", true).unwrap(), options).unwrap() {
+        SearchResults::Matches { searched, total, .. } => assert_eq!((searched, total), (half, half)),
+        SearchResults::Gallery(_) => panic!("a query"),
+    }
     // The folders a person can choose from, named as `in:` takes them.
     let folders = world.engine.photo_folders().unwrap();
     let names: Vec<(&str, usize)> = folders.iter().map(|f| (f.name.as_str(), f.photos)).collect();
