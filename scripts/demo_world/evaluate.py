@@ -1,7 +1,9 @@
 """Evaluate a model folder on a rendered test split, with onnxruntime, as the MoTIS
 paper evaluates on COCO: Recall@1/5/10 text->image and image->text on the 5K split and
 on the 1K protocol (mean over the five 1K folds), plus the held-out compositions and a
-summary of what the wrong answers get wrong.
+summary of what the wrong answers get wrong; and queries as people type them (a shape, a
+colour and a shape, a count, a background, ...): for each kind, precision@10 and
+R-precision over the whole split.
 
     python -m demo_world.evaluate --model models/motis-demo --data build/demo-world/test [--json OUT]
 """
@@ -11,16 +13,98 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import random
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .captions import describe, phrase, stated
 from .onnx_model import OnnxModel
-from .world import HELD_OUT
+from .relevance import Fitting
+from .world import HELD_OUT, Scene, Style, Thing
 
 KS = (1, 5, 10)
 FOLD = 1000
+
+# Kinds of short query, by the attributes they state: one attribute (a shape alone counts
+# as one; a colour or a background may stand without a shape), then any two, then three.
+_MORE = ("colour", "count", "size", "position", "relation", "background")
+_IMPOSSIBLE = ({"count", "relation"}, {"position", "relation"})  # counts and sides are of one-shape groups
+
+
+def _possible(attributes) -> bool:
+    return not any(pair <= set(attributes) for pair in _IMPOSSIBLE)
+
+
+SHORT_KINDS = (
+    [("shape",), ("background",), ("colour",)]
+    + [tuple(sorted(("shape", a))) for a in _MORE]
+    + [tuple(sorted(("shape", a, b))) for i, a in enumerate(_MORE) for b in _MORE[i + 1 :] if _possible((a, b))]
+    + [("background", "colour"), ("colour", "position"), ("colour", "size")]
+    + [
+        tuple(sorted(("shape", a, b, c)))
+        for i, a in enumerate(_MORE)
+        for j, b in enumerate(_MORE[i + 1 :], i + 1)
+        for c in _MORE[j + 1 :]
+        if _possible((a, b, c))
+    ]
+)
+QUERIES_PER_KIND = 100
+
+
+def attribute_count(kind) -> int:
+    """How many attributes a kind of query states: a shape alone is one."""
+    return max(1, len([a for a in kind if a != "shape"]))
+
+
+def scene_of(json_scene: dict) -> Scene:
+    return Scene(
+        background=json_scene["background"],
+        things=tuple(Thing(**t) for t in json_scene["things"]),
+        position=json_scene["position"],
+        relation=json_scene["relation"],
+        style=Style(seed=0),
+    )
+
+
+def short_queries(scenes: list[dict], seed: str, per_kind: int = QUERIES_PER_KIND):
+    """(kind, text, description) for `per_kind` queries of every kind, each stating
+    attributes of one of `scenes`, so that at least that photo fits it."""
+    rng = random.Random(seed)
+    out = []
+    for kind in SHORT_KINDS:
+        made = 0
+        while made < per_kind:
+            scene = scene_of(rng.choice(scenes))
+            description = describe(rng, scene, kind, both=False)
+            if tuple(stated(description)) != kind:
+                continue  # a scene this kind cannot describe (a medium size, a pair's count, ...)
+            counts = [1, 1] if scene.is_pair else [scene.things[0].count]
+            out.append((kind, phrase(rng, description, counts), description))
+            made += 1
+    return out
+
+
+def short_query_report(texts: np.ndarray, images: np.ndarray, kinds, fits: np.ndarray) -> dict:
+    """Per kind: precision@10 (the fitting photos among the best 10, out of at most as
+    many as fit), R-precision (of the R photos that fit, those among the best R) and R."""
+    sims = texts @ images.T
+    order = np.argsort(-sims, axis=1)
+    relevant = fits.sum(1)
+    hits10 = np.take_along_axis(fits, order[:, :10], 1).sum(1)
+    precision = hits10 / np.minimum(relevant, 10)
+    r_precision = np.array([fits[q, order[q, : relevant[q]]].sum() / relevant[q] for q in range(len(fits))])
+    report = {}
+    for kind in dict.fromkeys(kinds):
+        chosen = np.array([k == kind for k in kinds])
+        report[" ".join(kind)] = {
+            "attributes": attribute_count(kind),
+            "precision@10": float(precision[chosen].mean()),
+            "R-precision": float(r_precision[chosen].mean()),
+            "photos_that_fit": float(relevant[chosen].mean()),
+        }
+    return report
 
 
 def recalls(texts: np.ndarray, images: np.ndarray, owner: np.ndarray):
@@ -96,11 +180,16 @@ def evaluate(model: OnnxModel, data: Path):
             if answer == i:
                 continue
             wrong += 1
-            said = set(sentence["says"]) | {"shape"}
+            said = set(sentence["says"])
             found = differences(entries[i]["scene"], entries[answer]["scene"]) & said
             if not found:
                 ambiguous += 1
             confusion.update(found)
+    queries = short_queries([e["scene"] for e in entries], seed=f"short queries of {dataset['dataset']}")
+    fits = Fitting([e["scene"] for e in entries]).matrix([d for _, _, d in queries])
+    query_texts = model.encode_texts([t for _, t, _ in queries])
+    report["short_queries"] = short_query_report(query_texts, images, [k for k, _, _ in queries], fits)
+    report["short_query_examples"] = {" ".join(k): t for k, t, _ in reversed(queries)}
     if folds:
         report["1K"] = {key: float(np.mean([f[key] for f in folds])) for key in folds[0]}
         ranks = np.concatenate(fold_ranks)
@@ -130,6 +219,21 @@ def table(report) -> str:
     return "\n".join(rows)
 
 
+def short_table(report) -> str:
+    rows = ["| query states | e.g. | precision@10 | R-precision | photos that fit (of the split) |", "|---|---|---|---|---|"]
+    for kind, r in report["short_queries"].items():
+        example = report["short_query_examples"][kind]
+        rows.append(
+            f"| {kind.replace(' ', ', ')} | {example} | {r['precision@10']:.3f} | {r['R-precision']:.3f} | {r['photos_that_fit']:.0f} |"
+        )
+    by_count = collections.defaultdict(list)
+    for r in report["short_queries"].values():
+        by_count[r["attributes"]].append(r["precision@10"])
+    for count, values in sorted(by_count.items()):
+        rows.append(f"| any {count} attribute{'s' if count > 1 else ''}: mean (worst kind) | | {np.mean(values):.3f} ({min(values):.3f}) | | |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
@@ -138,7 +242,9 @@ def main() -> None:
     args = parser.parse_args()
     report = evaluate(OnnxModel(args.model), args.data)
     print(table(report))
-    print(json.dumps({k: v for k, v in report.items() if k not in ("1K", "5K")}, indent=1))
+    print()
+    print(short_table(report))
+    print(json.dumps({k: v for k, v in report.items() if k in ("1K_wrong_top1", "held_out_captions")}, indent=1))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
 

@@ -80,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     saved = torch.load(args.checkpoint, weights_only=False)
     size, dim = saved["size"], saved["dim"]
-    model = DualEncoder(saved["state"]["text.clip_to_local"], size, dim)
+    model = DualEncoder(saved["state"]["text.clip_to_local"], size, dim, saved["widths"])
     model.load_state_dict(saved["state"])
     model.eval()
     args.out.mkdir(parents=True, exist_ok=True)

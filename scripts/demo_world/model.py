@@ -22,14 +22,18 @@ def _conv(cin, cout, stride):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
+IMAGE_WIDTHS = (16, 32, 64, 128)
+
+
 class ImageTower(nn.Module):
-    """Convolutions down to a 6x6 grid, then a flattening head.
+    """Convolutions down to a grid of a sixteenth of the input's side, then a flattening
+    head.
 
     The head keeps where each feature sits (no global pooling), because the world's
     captions talk about positions ("on the left", "above").
     """
 
-    def __init__(self, size: int, dim: int, widths=(24, 48, 96, 160), grid_channels=32, hidden=384):
+    def __init__(self, size: int, dim: int, widths=IMAGE_WIDTHS, grid_channels=32, hidden=384):
         super().__init__()
         layers, cin = [], 3
         for w in widths:
@@ -94,16 +98,31 @@ class TextTower(nn.Module):
         return self.project(x[torch.arange(x.shape[0]), eot])
 
 
+def _each_positive_against_the_negatives(logits, positive):
+    """Per row: the mean over its positives of -log(e^p / (e^p + sum over negatives e^n)).
+
+    CLIP's loss has one positive per row. Here a caption fits every photo that has what
+    it states ("stars" fits a fifth of a batch), and each of those must score above
+    every photo that does not: the other positives are left out of each one's
+    denominator instead of competing with it."""
+    negatives = torch.logsumexp(logits.masked_fill(positive, -1e4), dim=1, keepdim=True)
+    per_pair = F.softplus(negatives - logits) * positive
+    return (per_pair.sum(1) / positive.sum(1).clamp(min=1)).mean()
+
+
 class DualEncoder(nn.Module):
-    def __init__(self, clip_to_local: torch.Tensor, size: int, dim: int):
+    def __init__(self, clip_to_local: torch.Tensor, size: int, dim: int, widths=IMAGE_WIDTHS):
         super().__init__()
-        self.image = ImageTower(size, dim)
+        self.image = ImageTower(size, dim, widths)
         self.text = TextTower(clip_to_local, dim)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
 
-    def loss(self, pixels, ids):
+    def loss(self, pixels, ids, fits):
+        """Contrastive loss over a batch where `fits[t, i]` says caption t is true of photo i
+        (bool [texts, photos]); returns it with the logits [texts, photos]."""
         image = F.normalize(self.image(pixels), dim=-1)
         text = F.normalize(self.text(ids), dim=-1)
-        logits = self.logit_scale.clamp(max=math.log(100)).exp() * image @ text.t()
-        labels = torch.arange(len(logits))
-        return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2, logits
+        logits = self.logit_scale.clamp(max=math.log(100)).exp() * text @ image.t()
+        by_text = _each_positive_against_the_negatives(logits, fits)
+        by_image = _each_positive_against_the_negatives(logits.t(), fits.t())
+        return (by_text + by_image) / 2, logits

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from .captions import test_captions
+from .captions import stated, test_captions
 from .draw import render
 from .world import sample_scene, scene_to_json
 
@@ -127,7 +127,10 @@ def _render_one(job):
         "filepath": "images",
         "split": "test",
         "imgid": index,
-        "sentences": [{"raw": text, "says": says} for text, says in test_captions(rng, scene)],
+        "sentences": [
+            {"raw": text, "says": stated(description), "states": description}
+            for text, description in test_captions(rng, scene)
+        ],
         "width": width,
         "height": height,
         "orientation": orientation,

@@ -1,53 +1,112 @@
-"""Which photos of the shapes world a caption describes: the truth a search's answers are
-measured against (scripts/eval_cutoff.py).
+"""Which photos of the shapes world a description fits: the truth a search's answers are
+measured against (evaluate.py, scripts/eval_cutoff.py) and training's positives.
 
-A caption states some attributes of a scene (`says`, as captions.py writes them); a photo
-fits it when its scene has every one of them, read as the words read: a colour, size or
-count left unsaid may be anything, a singular noun means one, a plural more than one, and
-"a red star above a blue square" fits the photo where the blue square is below the red
-star too.
+A description (captions.py) states some attributes; a scene fits it when it has every one
+of them, read as the words read: what is unsaid may be anything, "a red star" fits any
+photo with a red star in it (alone or beside a blue square), a stated count is the size of
+the group, "a red star above a blue square" fits the photo where the blue square is below
+the red star too, and a shape of a pair is on the side its relation puts it.
+
+`fits` is the reference; `Fitting` computes the same for whole batches with numpy.
 """
 
 from __future__ import annotations
 
-from .world import OPPOSITE
+import numpy as np
+
+from .captions import SIDES, THING_ATTRIBUTES
+from .world import COLOURS, OPPOSITE, POSITIONS, RELATIONS, SHAPES, SIZES
 
 
-def _thing_fits(thing: dict, wanted: dict, says: set) -> bool:
-    if thing["shape"] != wanted["shape"]:
+def _groups(scene: dict):
+    """The scene's groups of identical shapes, each with all of THING_ATTRIBUTES."""
+    things = scene["things"]
+    if scene["relation"] is None:
+        (t,) = things
+        return [{**t, "position": scene["position"]}]
+    return [{**t, "count": 1, "position": side} for t, side in zip(things, SIDES[scene["relation"]])]
+
+
+def _thing_fits(group: dict, wanted: dict) -> bool:
+    return all(wanted[key] is None or wanted[key] == group[key] for key in THING_ATTRIBUTES)
+
+
+def fits(scene: dict, description: dict) -> bool:
+    """Whether `scene` (as scene_to_json writes it) fits `description`."""
+    if description["background"] and scene["background"] != description["background"]:
         return False
-    if "colour" in says and thing["colour"] != wanted["colour"]:
+    wanted = description["things"]
+    groups = _groups(scene)
+    if len(wanted) < 2:
+        return not wanted or any(_thing_fits(g, wanted[0]) for g in groups)
+    if len(groups) != 2:
         return False
-    # A medium thing's size is never said: the words allow any size.
-    return "size" not in says or wanted["size"] == "medium" or thing["size"] == wanted["size"]
+    relation = description["relation"]
+    a, b = groups
+    return (
+        _thing_fits(a, wanted[0]) and _thing_fits(b, wanted[1]) and relation in (None, scene["relation"])
+    ) or (_thing_fits(b, wanted[0]) and _thing_fits(a, wanted[1]) and relation in (None, OPPOSITE[scene["relation"]]))
 
 
-def fits(scene: dict, described: dict, says) -> bool:
-    """Whether `scene` fits a caption of `described` stating the attributes `says`
-    (scenes as scene_to_json writes them)."""
-    says = set(says)
-    if "background" in says and scene["background"] != described["background"]:
-        return False
-    if len(scene["things"]) != len(described["things"]):
-        return False
-    if len(described["things"]) == 1:
-        thing, wanted = scene["things"][0], described["things"][0]
-        if not _thing_fits(thing, wanted, says):
-            return False
-        if wanted["count"] == 1:
-            if thing["count"] != 1:
-                return False
-        elif thing["count"] == 1 or ("count" in says and thing["count"] != wanted["count"]):
-            return False
-        return "position" not in says or scene["position"] == described["position"]
-    first, second = described["things"]
+_VALUES = {
+    "shape": SHAPES,
+    "colour": tuple(COLOURS),
+    "size": SIZES,
+    "count": (1, 2, 3),
+    "position": POSITIONS,
+}
+_CODE = {key: {v: i for i, v in enumerate(values)} for key, values in _VALUES.items()}
+_COLOUR = {c: i for i, c in enumerate(COLOURS)}
+_RELATION = {r: i for i, r in enumerate(RELATIONS)}
+_OPPOSITE = np.array([_RELATION[OPPOSITE[r]] for r in RELATIONS])
+UNSAID = -1
+ABSENT = -2  # the second group of a one-group scene
 
-    def in_order(a: dict, b: dict, relation: str) -> bool:
-        return (
-            _thing_fits(a, first, says)
-            and _thing_fits(b, second, says)
-            and ("relation" not in says or relation == described["relation"])
-        )
 
-    a, b = scene["things"]
-    return in_order(a, b, scene["relation"]) or in_order(b, a, OPPOSITE[scene["relation"]])
+class Fitting:
+    """`fits` for every (description, scene) of two lists at once: scenes are coded once,
+    descriptions per batch."""
+
+    def __init__(self, scenes: list[dict]):
+        n = len(scenes)
+        self.groups = np.full((n, 2, len(THING_ATTRIBUTES)), ABSENT, dtype=np.int8)
+        self.background = np.empty(n, dtype=np.int8)
+        self.relation = np.full(n, ABSENT, dtype=np.int8)
+        for i, scene in enumerate(scenes):
+            self.background[i] = _COLOUR[scene["background"]]
+            for g, group in enumerate(_groups(scene)):
+                self.groups[i, g] = [_CODE[key][group[key]] for key in THING_ATTRIBUTES]
+            if scene["relation"] is not None:
+                self.relation[i] = _RELATION[scene["relation"]]
+
+    def matrix(self, descriptions: list[dict], scenes=None) -> np.ndarray:
+        """bool [len(descriptions), scenes]: description t fits scene i (all scenes, or the
+        indices `scenes`)."""
+        chosen = slice(None) if scenes is None else np.asarray(scenes)
+        groups, background, relation = self.groups[chosen], self.background[chosen], self.relation[chosen]
+        t = len(descriptions)
+        wanted = np.full((t, 2, len(THING_ATTRIBUTES)), UNSAID, dtype=np.int8)
+        said_background = np.full(t, UNSAID, dtype=np.int8)
+        said_relation = np.full(t, UNSAID, dtype=np.int8)
+        things = np.zeros(t, dtype=np.int8)
+        for d, description in enumerate(descriptions):
+            if description["background"]:
+                said_background[d] = _COLOUR[description["background"]]
+            if description["relation"]:
+                said_relation[d] = _RELATION[description["relation"]]
+            things[d] = len(description["things"])
+            for k, thing in enumerate(description["things"]):
+                wanted[d, k] = [UNSAID if thing[key] is None else _CODE[key][thing[key]] for key in THING_ATTRIBUTES]
+        # [t, k, i, g]: described thing k of t fits group g of scene i.
+        w = wanted[:, :, None, None, :]
+        g = groups[None, None, :, :, :]
+        thing = ((w == UNSAID) | (w == g)).all(-1) & (g[..., 0] != ABSENT)
+        one = thing[:, 0].any(-1)
+        pair = relation[None, :] != ABSENT
+        said = said_relation[:, None]
+        forward = thing[:, 0, :, 0] & thing[:, 1, :, 1] & ((said == UNSAID) | (said == relation[None, :]))
+        opposite = np.where(relation != ABSENT, _OPPOSITE[np.clip(relation, 0, None)], ABSENT)[None, :]
+        backward = thing[:, 0, :, 1] & thing[:, 1, :, 0] & ((said == UNSAID) | (said == opposite))
+        two = pair & (forward | backward)
+        out = np.where(things[:, None] == 0, True, np.where(things[:, None] == 1, one, two))
+        return out & ((said_background[:, None] == UNSAID) | (said_background[:, None] == background[None, :]))

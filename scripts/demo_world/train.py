@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from .captions import caption, training_caption
-from .model import CLIP_VOCAB, UNKNOWN, DualEncoder
+from .captions import ATTRIBUTES, caption, caption_of, long_say, short_say
+from .model import CLIP_VOCAB, IMAGE_WIDTHS, UNKNOWN, DualEncoder
+from .relevance import Fitting
 from .stream import render_stream
 from .tokenize import ClipTokenizer
-from .world import sample_scene
+from .world import sample_scene, scene_to_json
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKENIZER = ROOT / "models" / "tokenizers" / "clip-bpe" / "tokenizer.json"
@@ -33,9 +35,9 @@ def world_vocabulary(tokenizer: ClipTokenizer) -> torch.Tensor:
     """The CLIP -> local id table: every id that any caption of the world can produce."""
     rng = random.Random("vocabulary")
     texts = []
-    for _ in range(40000):
+    for _ in range(60000):
         scene = sample_scene(rng)
-        say = {a for a in ("background", "colour", "count", "position", "relation", "size") if rng.random() < 0.8}
+        say = {a for a in ATTRIBUTES if rng.random() < 0.6}
         texts.append(caption(rng, scene, say))
     used = sorted({int(i) for row in tokenizer.ids(texts) for i in row if i != 0})
     table = torch.full((CLIP_VOCAB,), UNKNOWN, dtype=torch.int64)
@@ -44,11 +46,16 @@ def world_vocabulary(tokenizer: ClipTokenizer) -> torch.Tensor:
 
 
 class Batches:
-    """Captions are drawn afresh every epoch, so each image is seen with many phrasings."""
+    """Each photo of a batch gets two captions, drawn afresh every epoch: one as people
+    type queries (a shape, often with one or two more attributes) and one whole or
+    nearly whole. Both state the attribute that tells a photo from its twin, so the twin
+    is a near miss for them. Which captions fit which photos is worked out from the
+    scenes (relevance.py), not assumed from the pairing."""
 
     def __init__(self, pixels, scenes, attributes, tokenizer, table, batch_pairs, seed):
         self.pixels = torch.from_numpy(pixels)
         self.scenes, self.attributes = scenes, attributes
+        self.fitting = Fitting([scene_to_json(s) for s in scenes])
         self.tokenizer, self.batch_pairs = tokenizer, batch_pairs
         self.rng = random.Random(seed)
         self.unknown_ids = [i for i in range(CLIP_VOCAB - 2) if table[i] == UNKNOWN]
@@ -64,13 +71,19 @@ class Batches:
 
     def _batch(self, pairs):
         index = [2 * p + k for p in pairs for k in (0, 1)]
-        texts = []
+        texts, descriptions = [], []
         for p in pairs:
             must = (self.attributes[p],) if self.attributes[p] else ()
-            texts += [training_caption(self.rng, self.scenes[2 * p + k], must) for k in (0, 1)]
+            for k in (0, 1):
+                scene = self.scenes[2 * p + k]
+                for say in (short_say(self.rng, scene, must), long_say(self.rng, must)):
+                    text, description = caption_of(self.rng, scene, say)
+                    texts.append(text)
+                    descriptions.append(description)
         ids = self._with_unknown_words(self.tokenizer.ids(texts))
+        fits = torch.from_numpy(self.fitting.matrix(descriptions, index))
         pixels = (self.pixels[index].float() / 255 - self.mean) / self.std
-        return pixels.contiguous(memory_format=torch.channels_last), torch.from_numpy(ids)
+        return pixels.contiguous(memory_format=torch.channels_last), torch.from_numpy(ids), fits
 
     def _with_unknown_words(self, ids: np.ndarray) -> np.ndarray:
         """Insert a word the world does not know into some captions, so that a query
@@ -87,16 +100,31 @@ class Batches:
         return out
 
 
-def validation_recall(model, pixels, texts, tokenizer) -> float:
-    """Text->image R@1 of one full caption per image: a quick signal while training."""
-    model.eval()
-    with torch.no_grad():
-        x = (torch.from_numpy(pixels).float() / 255 - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
-        image = torch.nn.functional.normalize(model.image(x), dim=-1)
-        text = torch.nn.functional.normalize(model.text(torch.from_numpy(tokenizer.ids(texts))), dim=-1)
-        hits = (text @ image.t()).argmax(1) == torch.arange(len(texts))
-    model.train()
-    return hits.float().mean().item()
+class Validation:
+    """Quick signals while training, on photos rendered apart: text->image R@1 of one
+    whole caption per photo, and precision@10 of short queries (hits among the best 10,
+    out of at most the photos that fit)."""
+
+    def __init__(self, pixels, scenes, tokenizer):
+        rng = random.Random("validation captions")
+        self.pixels, self.tokenizer = pixels, tokenizer
+        self.whole = [caption(rng, s) for s in scenes]
+        short = [caption_of(rng, s, short_say(rng, s)) for s in scenes[::2]]
+        self.short = [text for text, _ in short]
+        self.short_fits = torch.from_numpy(Fitting([scene_to_json(s) for s in scenes]).matrix([d for _, d in short]))
+
+    def __call__(self, model) -> dict:
+        model.eval()
+        with torch.no_grad():
+            mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
+            image = F.normalize(model.image((torch.from_numpy(self.pixels).float() / 255 - mean) / std), dim=-1)
+            text = lambda texts: F.normalize(model.text(torch.from_numpy(self.tokenizer.ids(texts))), dim=-1)  # noqa: E731
+            whole = (text(self.whole) @ image.t()).argmax(1) == torch.arange(len(self.whole))
+            best = (text(self.short) @ image.t()).topk(10, dim=1).indices
+            hits = self.short_fits.gather(1, best).sum(1)
+            precision = hits / self.short_fits.sum(1).clamp(max=10)
+        model.train()
+        return {"val_r1": round(whole.float().mean().item(), 3), "val_short_p10": round(precision.mean().item(), 3)}
 
 
 def main() -> None:
@@ -104,6 +132,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--widths", type=lambda text: tuple(int(w) for w in text.split(",")), default=IMAGE_WIDTHS)
     parser.add_argument("--pairs", type=int, default=64000)
     parser.add_argument("--steps", type=int, default=2400)
     parser.add_argument("--batch-pairs", type=int, default=128)
@@ -125,10 +154,10 @@ def main() -> None:
     table = world_vocabulary(tokenizer)
     pixels, scenes, attributes = render_stream(args.pairs, args.size, seed="train")
     val_pixels, val_scenes, _ = render_stream(500, args.size, seed="validation")
-    val_texts = [caption(random.Random(f"val:{i}"), s) for i, s in enumerate(val_scenes)]
+    validation = Validation(val_pixels, val_scenes, tokenizer)
     report(stage="rendered", pairs=args.pairs, local_vocabulary=int(table.max()) + 1, seconds=round(time.time() - started, 1))
 
-    model = DualEncoder(table, args.size, args.dim).to(memory_format=torch.channels_last)
+    model = DualEncoder(table, args.size, args.dim, args.widths).to(memory_format=torch.channels_last)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "position" not in n]
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 or "position" in n]
     optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
@@ -139,8 +168,8 @@ def main() -> None:
     batches = iter(Batches(pixels, scenes, attributes, tokenizer, table, args.batch_pairs, seed="batches"))
     train_started = time.time()
     for step in range(1, args.steps + 1):
-        x, ids = next(batches)
-        loss, logits = model.loss(x, ids)
+        x, ids, fits = next(batches)
+        loss, logits = model.loss(x, ids, fits)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
@@ -149,15 +178,23 @@ def main() -> None:
             fields = dict(
                 step=step,
                 loss=round(loss.item(), 4),
-                batch_acc=round((logits.argmax(1) == torch.arange(len(logits))).float().mean().item(), 3),
+                batch_acc=round(fits[torch.arange(len(logits)), logits.argmax(1)].float().mean().item(), 3),
                 temperature=round(1 / model.logit_scale.exp().item(), 4),
                 minutes=round((time.time() - train_started) / 60, 2),
             )
             if step % 400 == 0 or step == args.steps:
-                fields["val_r1"] = round(validation_recall(model, val_pixels, val_texts, tokenizer), 3)
+                fields |= validation(model)
             report(**fields)
     torch.save(
-        {"state": model.state_dict(), "size": args.size, "dim": args.dim, "mean": MEAN, "std": STD, "args": vars(args) | {"out": str(args.out)}},
+        {
+            "state": model.state_dict(),
+            "size": args.size,
+            "dim": args.dim,
+            "widths": args.widths,
+            "mean": MEAN,
+            "std": STD,
+            "args": vars(args) | {"out": str(args.out)},
+        },
         args.out / "checkpoint.pt",
     )
     report(stage="trained", training_minutes=round((time.time() - train_started) / 60, 2), total_minutes=round((time.time() - started) / 60, 2))
