@@ -75,6 +75,8 @@ pub struct AppStatus {
     /// The model search uses (once the engine is open).
     model_id: Option<String>,
     model_name: Option<String>,
+    /// Searches that work with that model, offered while the search box is empty.
+    example_searches: Vec<String>,
     /// The model the gallery is being encoded with, to take the current one's place.
     switching: Option<Switching>,
 }
@@ -126,11 +128,13 @@ pub async fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         photo_sources: crate::platform::PHOTO_SOURCES,
         model_id: None,
         model_name: None,
+        example_searches: Vec::new(),
         switching: None,
     };
     if let Ok(engine) = state.engine() {
         reply.model_id = Some(engine.model().manifest.id.clone());
         reply.model_name = Some(engine.model().manifest.name.clone());
+        reply.example_searches = motis_engine::example_searches(engine.model());
         let next = state.next();
         let (status, switching) = blocking(move || {
             let switching = next.map(|next| switching(&next)).transpose()?;

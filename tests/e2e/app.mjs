@@ -136,7 +136,7 @@ async function open(args) {
 }
 
 async function searchAndSecurity(work, gallery, captions) {
-  const { s, find, attribute, run, screenshot, close } = await open(['--data-dir', join(work, 'data'), '--add-folder', gallery]);
+  const { s, find, attribute, text, run, screenshot, close } = await open(['--data-dir', join(work, 'data'), '--add-folder', gallery]);
   try {
     // Indexing finished: every photo is encoded, and the progress bar has gone.
     await until('the gallery', async () => (await find('[data-testid="gallery-item"]')).length === 11, 60);
@@ -157,8 +157,25 @@ async function searchAndSecurity(work, gallery, captions) {
     `);
     if (heic.width !== 160 || heic.height !== 120) throw new Error(`the HEIC photo is not shown upright at 160 × 120: ${JSON.stringify(heic)}`);
 
+    // An empty box offers the demo model's own example searches (its manifest's); one fills
+    // the box and answers.
+    const manifest = JSON.parse(readFileSync(join(root, 'models/motis-demo/manifest.json'), 'utf8'));
+    const chips = await until('the example searches', async () => {
+      const found = await find('[data-testid="example-search"]');
+      return found.length > 0 ? found : null;
+    }, 20);
+    const offered = await Promise.all(chips.map((chip) => text(chip)));
+    if (manifest.examples.length === 0 || offered.join('|') !== manifest.examples.join('|')) {
+      throw new Error(`the example searches offered are ${JSON.stringify(offered)}, the manifest's ${JSON.stringify(manifest.examples)}`);
+    }
+    await webdriver('POST', `${s}/element/${chips[0]}/click`, {});
+    await until('results for the example', async () => (await find('[data-testid="result"]')).length > 0, 20);
+    const boxed = await run('arguments[0](document.querySelector(\'[data-testid="search-input"]\').value)');
+    if (boxed !== manifest.examples[0]) throw new Error(`the example put "${boxed}" in the box`);
+
     const [name, caption] = Object.entries(captions)[3];
     const [input] = await find('[data-testid="search-input"]');
+    await webdriver('POST', `${s}/element/${input}/clear`, {});
     await webdriver('POST', `${s}/element/${input}/value`, { text: `${caption}\uE007` });
     const first = await until('results', async () => (await find('[data-testid="result"]'))[0]);
     const firstId = await attribute(first, 'data-photo-id');
@@ -458,7 +475,7 @@ async function galleryAtOnce(work, photos) {
     await webdriver('POST', `${s}/element/${input}/value`, { text: 'a red circle\uE007' });
     // These photos are not of shapes: the search may find no good match. All 60 either way.
     const [reveal] = await until('results', async () => {
-      const buttons = [...(await find('[data-testid="show-more"]')), ...(await find('[data-testid="show-closest"]'))];
+      const buttons = await find('[data-testid="show-more"]');
       return buttons.length > 0 ? buttons : (await find('[data-testid="result"]')).length === 60 ? [null] : null;
     }, 30);
     if (reveal) await webdriver('POST', `${s}/element/${reveal}/click`, {});

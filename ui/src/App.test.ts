@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, waitFor } from '@testing-library/svelte';
 import { afterEach, expect, test } from 'vitest';
 import App from './App.svelte';
-import { AppModel } from './lib/app.svelte';
+import { AppModel, CLOSEST_FEW } from './lib/app.svelte';
 import type { AppStatus } from './lib/backend';
 import { MockBackend } from './lib/mock-backend';
 
@@ -46,12 +46,36 @@ test('results stop where the matches do; "Show more" shows the rest, and no good
   await waitFor(() => expect(getAllByTestId('result').length).toBeGreaterThan(2));
   expect(getByTestId('show-more').textContent).toBe('Show only the best');
 
-  // Nothing has all three words: no good match, and the closest on request.
+  // Nothing has all three words: no good match, said above the closest few, and the
+  // rest on request.
   await app.search('purple star hexagon');
   await waitFor(() => expect(queryByTestId('no-good-match')).not.toBeNull());
-  expect(queryByTestId('result')).toBeNull();
-  await fireEvent.click(getByTestId('show-closest'));
+  expect(getByTestId('no-good-match').textContent).toContain('no photo stands out for “purple star hexagon”');
+  expect(getAllByTestId('result').map((r) => r.getAttribute('data-photo-id'))).toEqual(
+    app.results!.slice(0, CLOSEST_FEW).map((r) => String(r.id)),
+  );
+  expect(getByTestId('show-more').textContent).toBe(`Show ${48 - CLOSEST_FEW} more`);
+  await fireEvent.click(getByTestId('show-more'));
+  await waitFor(() => expect(getAllByTestId('result').length).toBeGreaterThan(CLOSEST_FEW));
+  expect(app.shownResults.length).toBe(48);
+  expect(getByTestId('show-more').textContent).toBe(`Show only the closest ${CLOSEST_FEW}`);
+  await fireEvent.click(getByTestId('show-more'));
+  await waitFor(() => expect(getAllByTestId('result').length).toBe(CLOSEST_FEW));
+});
+
+test("an empty box offers searches that work with the model in use, and one fills the box", async () => {
+  const { app, getAllByTestId, getByTestId, queryByTestId } = await started();
+  const examples = getAllByTestId('example-search').map((chip) => chip.textContent);
+  expect(examples).toEqual(app.status!.exampleSearches);
+  expect(examples.length).toBeGreaterThan(2);
+  await fireEvent.click(getAllByTestId('example-search')[0]);
+  await waitFor(() => expect((getByTestId('search-input') as HTMLInputElement).value).toBe(examples[0]));
   await waitFor(() => expect(getAllByTestId('result').length).toBeGreaterThan(0));
+  expect(app.cutAt).toBeGreaterThan(0);
+  // Typing hides them; an empty box shows them again.
+  expect(queryByTestId('example-searches')).toBeNull();
+  await app.search('');
+  await waitFor(() => expect(queryByTestId('example-searches')).not.toBeNull());
 });
 
 test('a query that cannot be understood says why under the box and keeps what is shown', async () => {
@@ -187,6 +211,7 @@ test('an engine that cannot start shows its error and the fix', async () => {
     photoSources: 'folders',
     modelId: null,
     modelName: null,
+    exampleSearches: [],
     switching: null,
   });
   const { findByTestId } = render(App, { app: new AppModel(backend) });

@@ -360,6 +360,8 @@ pub fn install_staged(
             },
             files,
             licence: provenance.licence,
+            // A hub's CLIP models are trained on the web: the everyday searches fit them.
+            examples: Vec::new(),
             source: provenance.source,
         };
         let json = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");

@@ -24,6 +24,11 @@ pub struct Manifest {
     pub text: TextTower,
     pub files: Vec<ModelFile>,
     pub licence: String,
+    /// Searches that work with this model, for a front end to offer while its search box
+    /// is empty (a model that knows one small world lists that world's); none: the front
+    /// end offers everyday ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
     /// Where it was downloaded from; absent for shipped and imported models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ModelSource>,

@@ -31,7 +31,7 @@ pub use dates::{DateSource, PhotoDate};
 pub use engine::{Engine, EngineConfig, Found, SearchOptions, SearchResults, Sort, Status};
 pub use events::{IndexEvent, IndexSummary, Phase};
 pub use live_index::IndexChoice;
-pub use models::{DEFAULT_MODEL, ModelFolders, find_shipped_models, model_key};
+pub use models::{DEFAULT_MODEL, ModelFolders, example_searches, find_shipped_models, model_key};
 pub use motis_index::{SearchMode, Strategy};
 pub use pipeline::IndexOptions;
 pub use query::{Filters, Query, QueryError, Subject, Term};

@@ -11,6 +11,19 @@ use crate::EngineError;
 /// The model used when none is named.
 pub const DEFAULT_MODEL: &str = "motis-demo";
 
+/// Searches offered with a model whose manifest lists none: what people look for in
+/// their own photos, which a CLIP-family model trained on the web answers.
+const EVERYDAY_SEARCHES: [&str; 6] = ["beach at sunset", "a dog", "screenshots", "receipts", "birthday cake", "snow"];
+
+/// Searches to offer with `model`: its manifest's examples, else everyday ones.
+pub fn example_searches(model: &Model) -> Vec<String> {
+    if model.manifest.examples.is_empty() {
+        EVERYDAY_SEARCHES.iter().map(|s| s.to_string()).collect()
+    } else {
+        model.manifest.examples.clone()
+    }
+}
+
 /// Where model folders are found: first the folder models are installed into
 /// (`--models-dir`, else `models/` in the data folder; made by the first install), then
 /// the models folder that ships with motis. A model id names a folder in one of them;

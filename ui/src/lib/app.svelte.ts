@@ -52,6 +52,8 @@ export interface DownloadProgress {
 }
 
 const PAGE = 2000;
+/** When no photo stands out, the closest are shown, this many, under a line that says so. */
+export const CLOSEST_FEW = 8;
 
 function nextFrame(): Promise<void> {
   return new Promise((resolve) =>
@@ -127,10 +129,22 @@ export class AppModel {
     return this.status?.platform === 'android' || this.status?.platform === 'ios';
   }
 
-  /** The results shown now: those above the cut-off, or all with "Show more". */
+  /** The results shown now: those above the cut-off (the closest few when none stands
+   * out), or all with "Show more". */
   get shownResults(): Found[] {
     if (!this.results) return [];
-    return this.showAll ? this.results : this.results.slice(0, this.cutAt);
+    if (this.showAll) return this.results;
+    return this.results.slice(0, this.cutAt > 0 ? this.cutAt : CLOSEST_FEW);
+  }
+
+  /** Results past those shown, for "Show more". */
+  get moreResults(): number {
+    return this.results ? this.results.length - this.shownResults.length : 0;
+  }
+
+  /** Searches that work with the model in use, offered while the box is empty. */
+  get exampleSearches(): string[] {
+    return this.status?.exampleSearches ?? [];
   }
 
   /** The ids shown now: results of a query, or the gallery. */

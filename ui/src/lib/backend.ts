@@ -35,6 +35,9 @@ export interface AppStatus {
   /** The model search uses, once the engine is open. */
   modelId: string | null;
   modelName: string | null;
+  /** Searches that work with that model (its manifest's, or everyday ones), offered
+   * while the search box is empty. */
+  exampleSearches: string[];
   /** The model the gallery is being encoded with, to take the current one's place. */
   switching: Switching | null;
 }

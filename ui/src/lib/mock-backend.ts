@@ -27,6 +27,10 @@ import type {
 
 const COLOURS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange'];
 const SHAPES = ['circle', 'square', 'star', 'triangle'];
+/** Searches the mock's world answers, as a demo model's manifest lists its own. */
+const MOCK_EXAMPLES = ['red star', 'blue circle', 'triangle', 'yellow - square'];
+/** What the engine offers for a model whose manifest lists none. */
+const EVERYDAY_EXAMPLES = ['beach at sunset', 'a dog', 'screenshots', 'receipts'];
 
 export interface MockPhoto {
   id: number;
@@ -252,6 +256,7 @@ export class MockBackend implements Backend {
       photoSources: this.platform === 'desktop' ? 'folders' : 'library',
       modelId: this.currentModel,
       modelName: this.entry(this.currentModel).name,
+      exampleSearches: this.currentModel === DEMO_MODEL.id ? MOCK_EXAMPLES : EVERYDAY_EXAMPLES,
       switching: this.switching(),
     };
   }
