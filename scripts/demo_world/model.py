@@ -119,10 +119,12 @@ class DualEncoder(nn.Module):
 
     def loss(self, pixels, ids, fits):
         """Contrastive loss over a batch where `fits[t, i]` says caption t is true of photo i
-        (bool [texts, photos]); returns it with the logits [texts, photos]."""
-        image = F.normalize(self.image(pixels), dim=-1)
+        (bool [texts, photos]); returns it with the logits [texts, photos] and the image
+        embeddings."""
+        embeds = self.image(pixels)
+        image = F.normalize(embeds, dim=-1)
         text = F.normalize(self.text(ids), dim=-1)
         logits = self.logit_scale.clamp(max=math.log(100)).exp() * text @ image.t()
         by_text = _each_positive_against_the_negatives(logits, fits)
         by_image = _each_positive_against_the_negatives(logits.t(), fits.t())
-        return (by_text + by_image) / 2, logits
+        return (by_text + by_image) / 2, logits, embeds

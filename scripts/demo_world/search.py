@@ -2,13 +2,13 @@
 caption of what the photo really shows, so that the answers can be checked by eye.
 
     python -m demo_world.search --motis target/release/motis --data-dir DIR \
-        --photos build/demo-world/demo/images [--examples N] "two red stars" ...
+        --photos build/demo-world/demo/images [--examples N] "red stars" "three circles on blue" ...
 
 The gallery must be indexed in DIR first (`motis --data-dir DIR index PHOTOS`).
-`--examples N` also searches for captions of N of its photos and says where each one
-ranks: queries whose right answer is known. Each answer shows whether motis would show
-it: results stop where the scores fall away (the cut-off), and the ones below are listed
-after a line that says so.
+`--examples N` also searches for captions of N of its photos, marks each answer right or
+wrong, and says where the captioned photo ranks. Each query lists the photos motis
+shows (results stop where the scores fall away: the cut-off) and the first ones below
+the cut, after a line that says so; when none stands out, the closest.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import argparse
 import json
 import subprocess
 from pathlib import Path
+
+from .relevance import fits
 
 
 def motis_search(motis: Path, data_dir: Path, query: str, k: int) -> list[dict]:
@@ -33,7 +35,8 @@ def main() -> None:
     parser.add_argument("--motis", type=Path, required=True)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--photos", type=Path, required=True)
-    parser.add_argument("-k", type=int, default=3)
+    parser.add_argument("--shown", type=int, default=6, help="list at most this many of the photos motis shows")
+    parser.add_argument("--below", type=int, default=2, help="and this many of those below the cut")
     parser.add_argument(
         "--examples", type=int, default=0, metavar="N",
         help="also search for captions of N photos of the gallery, and say where each photo ranks",
@@ -41,24 +44,32 @@ def main() -> None:
     parser.add_argument("queries", nargs="*")
     args = parser.parse_args()
     captions = json.loads((args.photos.parent / "captions.json").read_text())["images"]
-    truth = {e["filename"]: e["sentences"] for e in captions}
+    truth = {e["filename"]: e for e in captions}
     names = sorted(truth)
     described = names[:: max(1, len(names) // max(1, args.examples))][: args.examples]
-    queries = [(q, None) for q in args.queries] + [(truth[name][0]["raw"], name) for name in described]
+    queries = [(q, None) for q in args.queries] + [(truth[name]["sentences"][0]["raw"], name) for name in described]
     if not queries:
         parser.error("give queries, or --examples N")
     found = 0
     for query, wanted in queries:
         print(f'\n"{query}"' + (f"  (a caption of {wanted})" if wanted else ""))
-        ranking = motis_search(args.motis, args.data_dir, query, len(names) if wanted else args.k)
-        if not ranking or not ranking[0]["shown"]:
+        ranking = motis_search(args.motis, args.data_dir, query, len(names) if wanted else 60)
+        shown = sum(hit["shown"] for hit in ranking)
+        if shown == 0:
             print("  no good match: no photo stands out; the closest ones:")
-        for rank, hit in enumerate(ranking[: args.k]):
-            if rank > 0 and ranking[rank - 1]["shown"] and not hit["shown"]:
-                print("  (the cut-off: motis shows the photos above)")
+        listed = ranking[: min(shown, args.shown) + args.below] if shown else ranking[: args.shown]
+        for rank, hit in enumerate(listed):
+            if rank == min(shown, args.shown) and shown > args.shown:
+                print(f"  ... and {shown - args.shown} more shown")
+            if rank == shown and shown > 0:
+                print("  ---- the cut-off: motis shows the photos above, not these")
             name = Path(hit["path"]).name
-            shows = f"  shows: {truth[name][1]['raw']}" if name in truth else ""
-            print(f"  {hit['score']:.3f}  {name}{shows}")
+            # What the photo really shows, and for a caption whether the photo fits it.
+            verdict = ""
+            if wanted:
+                verdict = "  right" if fits(truth[name]["scene"], truth[wanted]["sentences"][0]["states"]) else "  wrong"
+            shows = f"  shows: {truth[name]['sentences'][1]['raw']}" if name in truth else ""
+            print(f"  {hit['score']:.3f}  {name}{verdict}{shows}")
         if wanted:
             rank = [Path(hit["path"]).name for hit in ranking].index(wanted) + 1
             found += rank == 1

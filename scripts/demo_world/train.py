@@ -18,12 +18,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .captions import ATTRIBUTES, caption, caption_of, long_say, short_say
+from .captions import ATTRIBUTES, caption, caption_of, long_say, scene_things, short_say
 from .model import CLIP_VOCAB, IMAGE_WIDTHS, UNKNOWN, DualEncoder
 from .relevance import Fitting
 from .stream import render_stream
 from .tokenize import ClipTokenizer
-from .world import sample_scene, scene_to_json
+from .world import COLOURS, OPPOSITE, POSITIONS, RELATIONS, SHAPES, SIZES, sample_scene, scene_to_json
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKENIZER = ROOT / "models" / "tokenizers" / "clip-bpe" / "tokenizer.json"
@@ -45,6 +45,49 @@ def world_vocabulary(tokenizer: ClipTokenizer) -> torch.Tensor:
     return table
 
 
+_SHAPE = {v: i for i, v in enumerate(SHAPES)}
+_COLOUR = {v: i for i, v in enumerate(COLOURS)}
+_SIZE = {v: i for i, v in enumerate(SIZES)}
+_POSITION = {v: i for i, v in enumerate(POSITIONS)}
+_RELATION = {v: i for i, v in enumerate(RELATIONS)}
+_S, _C, _Z, _P, _R = len(SHAPES), len(COLOURS), len(SIZES), len(POSITIONS), len(RELATIONS)
+# What a photo has, as one flag each: shapes, thing colours, colours of shapes, sizes,
+# sides and counts of shapes, the background, and which shape is where of which.
+_OFFSETS = np.cumsum([0, _S, _C, _C * _S, _S * _Z, _S * _P, _S * 3, _C, _S * _R * _S])
+ATTRIBUTE_FLAGS = int(_OFFSETS[-1])
+
+
+def attribute_flags(scene) -> np.ndarray:
+    """The flags of everything `scene` has, for the image tower's auxiliary probe."""
+    flags = np.zeros(ATTRIBUTE_FLAGS, dtype=np.float32)
+    o = _OFFSETS
+    for t in scene_things(scene):
+        s, c = _SHAPE[t["shape"]], _COLOUR[t["colour"]]
+        for offset, value in zip(
+            o[:6], (s, c, c * _S + s, s * _Z + _SIZE[t["size"]], s * _P + _POSITION[t["position"]], s * 3 + t["count"] - 1)
+        ):
+            flags[offset + value] = 1
+    flags[o[6] + _COLOUR[scene.background]] = 1
+    if scene.is_pair:
+        a, b = (_SHAPE[t.shape] for t in scene.things)
+        flags[o[7] + (a * _R + _RELATION[scene.relation]) * _S + b] = 1
+        flags[o[7] + (b * _R + _RELATION[OPPOSITE[scene.relation]]) * _S + a] = 1
+    return flags
+
+
+class AttributeProbe(torch.nn.Module):
+    """Reads every flag of `attribute_flags` off the unit image embedding. Trained beside
+    the contrastive loss and dropped at export: the scenes' own labels teach the image
+    tower what a photo has far sooner than captions alone do."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.linear = torch.nn.Linear(dim, ATTRIBUTE_FLAGS)
+
+    def loss(self, image_embeds, flags):
+        return F.binary_cross_entropy_with_logits(self.linear(F.normalize(image_embeds, dim=-1) * 8), flags)
+
+
 class Batches:
     """Each photo of a batch gets two captions, drawn afresh every epoch: one as people
     type queries (a shape, often with one or two more attributes) and one whole or
@@ -56,6 +99,7 @@ class Batches:
         self.pixels = torch.from_numpy(pixels)
         self.scenes, self.attributes = scenes, attributes
         self.fitting = Fitting([scene_to_json(s) for s in scenes])
+        self.flags = torch.from_numpy(np.stack([attribute_flags(s) for s in scenes]))
         self.tokenizer, self.batch_pairs = tokenizer, batch_pairs
         self.rng = random.Random(seed)
         self.unknown_ids = [i for i in range(CLIP_VOCAB - 2) if table[i] == UNKNOWN]
@@ -83,7 +127,7 @@ class Batches:
         ids = self._with_unknown_words(self.tokenizer.ids(texts))
         fits = torch.from_numpy(self.fitting.matrix(descriptions, index))
         pixels = (self.pixels[index].float() / 255 - self.mean) / self.std
-        return pixels.contiguous(memory_format=torch.channels_last), torch.from_numpy(ids), fits
+        return pixels.contiguous(memory_format=torch.channels_last), torch.from_numpy(ids), fits, self.flags[index]
 
     def _with_unknown_words(self, ids: np.ndarray) -> np.ndarray:
         """Insert a word the world does not know into some captions, so that a query
@@ -138,9 +182,11 @@ def main() -> None:
     parser.add_argument("--batch-pairs", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="initial weights and the order of batches")
+    parser.add_argument("--probe-weight", type=float, default=20.0, help="of the attribute probe's loss (0: none)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     tokenizer = ClipTokenizer(TOKENIZER)
     log = (args.out / "train-log.jsonl").open("w")
@@ -158,18 +204,22 @@ def main() -> None:
     report(stage="rendered", pairs=args.pairs, local_vocabulary=int(table.max()) + 1, seconds=round(time.time() - started, 1))
 
     model = DualEncoder(table, args.size, args.dim, args.widths).to(memory_format=torch.channels_last)
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "position" not in n]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 or "position" in n]
+    probe = AttributeProbe(args.dim)
+    parameters = list(model.named_parameters()) + list(probe.named_parameters(prefix="probe"))
+    decay = [p for n, p in parameters if p.ndim >= 2 and "position" not in n]
+    no_decay = [p for n, p in parameters if p.ndim < 2 or "position" in n]
     optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
     warmup = max(1, args.steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / args.steps)))
     )
-    batches = iter(Batches(pixels, scenes, attributes, tokenizer, table, args.batch_pairs, seed="batches"))
+    batches = iter(Batches(pixels, scenes, attributes, tokenizer, table, args.batch_pairs, seed=f"batches {args.seed}"))
     train_started = time.time()
     for step in range(1, args.steps + 1):
-        x, ids, fits = next(batches)
-        loss, logits = model.loss(x, ids, fits)
+        x, ids, fits, flags = next(batches)
+        contrastive, logits, image_embeds = model.loss(x, ids, fits)
+        probe_loss = probe.loss(image_embeds, flags)
+        loss = contrastive + args.probe_weight * probe_loss
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
@@ -177,7 +227,8 @@ def main() -> None:
         if step % 50 == 0 or step == args.steps:
             fields = dict(
                 step=step,
-                loss=round(loss.item(), 4),
+                loss=round(contrastive.item(), 4),
+                probe_loss=round(probe_loss.item(), 4),
                 batch_acc=round(fits[torch.arange(len(logits)), logits.argmax(1)].float().mean().item(), 3),
                 temperature=round(1 / model.logit_scale.exp().item(), 4),
                 minutes=round((time.time() - train_started) / 60, 2),

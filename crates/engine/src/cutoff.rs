@@ -1,19 +1,30 @@
-//! Where a search's results stop: at the photos that stand out from the rest of the
-//! gallery for this query, not at a fixed count, and at none when nothing does ("no good
-//! match"). A flat score threshold cannot do this: each model scores on its own scale
-//! (the demo model's matches score about 0.8, CLIP ViT-B/32's about 0.3), and a query's
-//! scores shift with its words.
+//! Where a search's results stop: at the photos that stand out for this query, not at a
+//! fixed count, and at none when nothing does ("no good match"). A flat score threshold
+//! cannot do this: each model scores on its own scale (the demo model's matches score
+//! about 0.8, CLIP ViT-B/32's about 0.3), and a query's scores shift with its words. So
+//! every rule here is in the query's own terms: how its scores spread over the gallery,
+//! the gaps between its ranks, and N, the photos searched.
 //!
-//! The scale is the query's own: the mean and standard deviation of its scores over the
-//! lower four fifths of a sample of the gallery (the photos a query is not about; left out,
-//! the top fifth cannot raise the bar when a query matches up to a fifth of the library). A
-//! photo is shown when its score stands out by at least √(2 ln N) + [`FLOOR_OFFSET`]
-//! standard deviations, N being the photos searched (√(2 ln N) is about how far the best of
-//! N unrelated photos reaches by chance, so the bar rises with the library: 5.5 at 1,000
-//! photos, 6.6 at 100,000), and when it is within [`SPREAD`] standard deviations of the
-//! best (a strong match does not carry weak ones along). The constants were chosen on a
-//! calibration render of the demo world and measured on the demo gallery by
-//! `scripts/eval_cutoff.py` (README: "When results stop").
+//! The spread is the mean and standard deviation of the query's scores over the lower
+//! four fifths of a sample of the gallery (the photos a query is not about; left out, the
+//! top fifth cannot raise the bar when a query matches up to a fifth of the library). A
+//! score's standing is how many deviations it lies above that mean; √(2 ln N) is about how
+//! far the best of N unrelated photos reaches by chance (3.7 at 1,000 photos, 4.8 at
+//! 100,000). A result is shown when either holds:
+//! - **It stands out from the gallery**: it stands [`FLOOR`] deviations above chance, and
+//!   within [`SPREAD`] of the best (a strong match does not carry weak ones along);
+//! - **It stands out from the results after it**: a clear gap, [`GAP`] deviations or more,
+//!   follows it or a result after it, above chance. A gap between the best few and the
+//!   rest is the strongest evidence a query has: the photo that ranks first at 0.80 when
+//!   the second scores 0.64 is shown however wide the gallery's spread.
+//!
+//! Where a clear gap comes first, the results stop at it: what lies below is a weaker
+//! kind of match. A query whose best photos match it only in part (a purple diamond for
+//! "a purple hexagon") has neither: its scores fall away smoothly from a best that does
+//! not stand out far, and it gets no good match. The constants were chosen on a
+//! calibration render of the demo world and measured on the demo gallery and on a render
+//! neither the model nor they had seen, by `scripts/eval_cutoff.py` (README: "When results
+//! stop").
 
 /// Photos of the gallery scored for a query's mean and spread: enough for both to within
 /// a few percent.
@@ -27,13 +38,17 @@ const BULK: f64 = 0.8;
 /// library this small (or one whose first photos are being encoded) shows its best `k`.
 const BULK_AT_LEAST: usize = 40;
 
-/// Added to √(2 ln N): below that bar a photo is one of the many a query scores at random.
-const FLOOR_OFFSET: f32 = 1.8;
+/// How far above chance (in standard deviations) a photo stands out from the gallery.
+const FLOOR: f32 = 1.8;
 
-/// How far below the best (in standard deviations) shown photos may score. Wider than the
-/// demo world's best (1.0: its captions match one to six photos) for libraries where a
-/// query matches hundreds.
+/// How far below the best (in standard deviations) photos that stand out from the gallery
+/// may score.
 const SPREAD: f32 = 1.5;
+
+/// A gap between two ranks this wide (in standard deviations) sets the results above it
+/// apart from those below. The top ranks of unrelated photos lie about 1/√(2 ln N) apart
+/// (0.27 at 1,000 photos): a gap of several times that rarely happens by chance.
+const GAP: f32 = 1.2;
 
 /// A query's scores over the gallery: their mean and standard deviation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -71,21 +86,29 @@ impl Spread {
 }
 
 /// How many of `scores` (best first, of a search over `searched` photos) to show: all of
-/// them without a spread, none when even the best does not stand out.
+/// them without a spread, none when nothing stands out.
 pub(crate) fn shown(scores: &[f32], spread: Option<Spread>, searched: usize) -> usize {
     let Some(spread) = spread else {
         return scores.len();
     };
-    let Some(&best) = scores.first() else {
+    let standings: Vec<f32> = scores.iter().map(|&s| spread.standing(s)).collect();
+    let chance = (2.0 * (searched.max(1) as f32).ln()).sqrt();
+    let before_gap = standings
+        .windows(2)
+        .position(|pair| pair[0] - pair[1] >= GAP && pair[0] >= chance)
+        .map(|rank| rank + 1);
+    if let Some(count) = before_gap {
+        return count;
+    }
+    let Some(&best) = standings.first() else {
         return 0;
     };
-    let floor = (2.0 * (searched.max(1) as f32).ln()).sqrt() + FLOOR_OFFSET;
-    let best = spread.standing(best);
+    let floor = chance + FLOOR;
     if best < floor {
         return 0;
     }
     let bar = floor.max(best - SPREAD);
-    scores.iter().take_while(|&&s| spread.standing(s) >= bar).count()
+    standings.iter().take_while(|&&s| s >= bar).count()
 }
 
 #[cfg(test)]
@@ -100,24 +123,63 @@ mod tests {
         }
     }
 
+    /// Scores falling away smoothly from `best` in steps of `step`: no gap anywhere.
+    fn smooth(best: f32, step: f32, count: usize) -> Vec<f32> {
+        (0..count).map(|i| best - step * i as f32).collect()
+    }
+
     #[test]
-    fn photos_that_stand_out_are_shown_and_the_rest_are_not() {
-        // √(2 ln 1000) + 1.8 = 5.52 standard deviations: 0.552 here.
-        assert_eq!(shown(&[0.65, 0.60, 0.56, 0.50, 0.2], Some(gallery()), 1000), 3);
-        // Nothing stands out: no good match.
-        assert_eq!(shown(&[0.54, 0.5, 0.3], Some(gallery()), 1000), 0);
+    fn photos_that_stand_out_from_the_gallery_are_shown_and_the_rest_are_not() {
+        // Chance at 1,000 photos: √(2 ln 1000) = 3.72 deviations; the floor 5.52 (0.552 here).
+        let scores = smooth(0.65, 0.03, 20);
+        assert_eq!(shown(&scores, Some(gallery()), 1000), 4, "0.65 to 0.56");
+        // Nothing stands out, and no gap: no good match.
+        assert_eq!(shown(&smooth(0.54, 0.02, 20), Some(gallery()), 1000), 0);
         assert_eq!(shown(&[], Some(gallery()), 1000), 0);
     }
 
     #[test]
     fn a_strong_match_does_not_carry_weaker_ones_along() {
         // The best stands 10 deviations out; those more than 1.5 below it are not shown.
-        assert_eq!(shown(&[1.0, 0.9, 0.86, 0.84, 0.6], Some(gallery()), 1000), 3);
+        let mut scores = smooth(1.0, 0.04, 10);
+        scores.extend(smooth(0.6, 0.01, 10));
+        assert_eq!(shown(&scores, Some(gallery()), 1000), 4);
+    }
+
+    #[test]
+    fn a_photo_followed_by_a_clear_gap_is_shown_though_the_gallery_spreads_wide() {
+        // The demo gallery's case: 0.80 first, 0.64 second, a wide spread (mean 0.2, 0.12):
+        // 5.0 deviations is below the floor, but a gap of 1.3 follows it.
+        let spread = Spread {
+            mean: 0.2,
+            deviation: 0.12,
+        };
+        let mut scores = vec![0.80];
+        scores.extend(smooth(0.64, 0.005, 30));
+        assert_eq!(shown(&scores, Some(spread), 1000), 1);
+        // Without the gap, the same best is not shown.
+        assert_eq!(shown(&smooth(0.80, 0.005, 31), Some(spread), 1000), 0);
+    }
+
+    #[test]
+    fn a_clear_gap_stops_the_results_even_above_the_floor() {
+        // Three photos far out, a gap, then partial matches still above the floor.
+        let mut scores = smooth(1.2, 0.01, 3);
+        scores.extend(smooth(0.9, 0.01, 20));
+        assert_eq!(shown(&scores, Some(gallery()), 1000), 3);
+    }
+
+    #[test]
+    fn a_gap_among_photos_that_score_as_chance_does_is_no_evidence() {
+        // A gap at 3 deviations: the best of 1,000 unrelated photos reaches 3.7.
+        let mut scores = vec![0.3];
+        scores.extend(smooth(0.15, 0.01, 20));
+        assert_eq!(shown(&scores, Some(gallery()), 1000), 0);
     }
 
     #[test]
     fn the_bar_rises_with_the_photos_searched() {
-        let scores = [0.60, 0.59];
+        let scores = smooth(0.60, 0.01, 2);
         assert_eq!(shown(&scores, Some(gallery()), 1000), 2);
         // √(2 ln 100,000) + 1.8 = 6.60: what stood out among 1,000 is chance among 100,000.
         assert_eq!(shown(&scores, Some(gallery()), 100_000), 0);

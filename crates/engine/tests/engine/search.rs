@@ -18,6 +18,18 @@ use super::pipeline::{index_sources_with, open, repo, small_batches};
 #[derive(Deserialize)]
 struct World {
     photos: Vec<WorldPhoto>,
+    queries: Vec<JudgedQuery>,
+}
+
+/// A query and the photos whose scene has what it states (judged by the demo world's
+/// relevance rules when the fixture was written).
+#[derive(Clone, Deserialize)]
+struct JudgedQuery {
+    text: String,
+    /// The attributes it states, as `colour shape`; `absent` for a caption of a scene no
+    /// photo has.
+    kind: String,
+    fits: Vec<String>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -66,6 +78,7 @@ const SECOND_FOLDER: &str = "Misc/Other";
 struct Indexed {
     engine: Arc<Engine>,
     photos: Vec<WorldPhoto>,
+    queries: Vec<JudgedQuery>,
     folder: PathBuf,
 }
 
@@ -135,19 +148,42 @@ fn world() -> &'static Indexed {
         Indexed {
             engine,
             photos: world.photos,
+            queries: world.queries,
             folder: folder.canonicalize().unwrap(),
         }
     })
 }
 
 #[test]
-fn a_subtracted_term_takes_what_it_names_out_of_the_best_answers() {
+fn subtracting_a_colour_from_a_shape_leaves_that_colour_out_and_keeps_the_shape_for_every_shape() {
     let world = world();
-    let red_stars = |ids: &[i64]| ids.iter().filter(|&&id| world.photo(id).has("red", "star")).count();
-    let stars = world.top("stars", 10);
-    assert!(red_stars(&stars) > 0, "the ten best for `stars` hold a red star");
-    assert_eq!(red_stars(&world.top("stars - red", 10)), 0);
-    assert_eq!(red_stars(&world.top("stars -red", 10)), 0);
+    let has_shape = |id: i64, shape: &str| world.photo(id).scene.things.iter().any(|t| t.shape == shape);
+    for shape in ["circle", "square", "triangle", "star", "heart", "cross", "hexagon", "diamond"] {
+        let plural = if shape == "cross" { "crosses".to_owned() } else { format!("{shape}s") };
+        // The colour that most photos of this shape have, so that there is something to leave out.
+        let mut colours: Vec<&str> = world
+            .photos
+            .iter()
+            .flat_map(|p| &p.scene.things)
+            .filter(|t| t.shape == shape)
+            .map(|t| t.colour.as_str())
+            .collect();
+        colours.sort();
+        let colour = colours
+            .chunk_by(|a, b| a == b)
+            .max_by_key(|run| run.len())
+            .map(|run| run[0])
+            .unwrap();
+        let of_that_colour = |ids: &[i64]| ids.iter().filter(|&&id| world.photo(id).has(colour, shape)).count();
+        let plain = world.top(&plural, 10);
+        assert!(of_that_colour(&plain) > 0, "the ten best for `{plural}` hold a {colour} {shape}");
+        for text in [format!("{plural} - {colour}"), format!("{plural} -{colour}")] {
+            let without = world.top(&text, 10);
+            assert_eq!(of_that_colour(&without), 0, "`{text}`");
+            let kept = without.iter().filter(|&&id| has_shape(id, shape)).count();
+            assert!(kept >= 8, "`{text}`: {kept} of the ten best have a {shape}");
+        }
+    }
 }
 
 #[test]
@@ -234,41 +270,89 @@ fn terms_that_cannot_be_searched_say_why() {
     assert_eq!(missing.code(), ErrorCode::NoSuchPhoto, "{missing}");
 }
 
+/// Precision@10 of a query: the photos that fit it among the ten best, out of at most as
+/// many as fit.
+fn precision_at_10(world: &Indexed, query: &JudgedQuery) -> f64 {
+    let fits: HashSet<i64> = query.fits.iter().map(|file| world.id_of(file)).collect();
+    let hits = world.top(&query.text, 10).iter().filter(|id| fits.contains(id)).count();
+    hits as f64 / fits.len().min(10) as f64
+}
+
+#[test]
+fn short_queries_find_the_photos_that_have_what_they_state() {
+    let world = world();
+    let mut by_kind: Vec<(&str, Vec<f64>)> = Vec::new();
+    for query in world.queries.iter().filter(|q| q.kind != "absent") {
+        let precision = precision_at_10(world, query);
+        match by_kind.iter_mut().find(|(kind, _)| *kind == query.kind) {
+            Some((_, values)) => values.push(precision),
+            None => by_kind.push((&query.kind, vec![precision])),
+        }
+    }
+    assert!(by_kind.len() >= 20, "{} kinds of query", by_kind.len());
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    let overall = mean(&by_kind.iter().flat_map(|(_, v)| v.clone()).collect::<Vec<_>>());
+    let report: Vec<String> = by_kind.iter().map(|(kind, v)| format!("{kind}: {:.2}", mean(v))).collect();
+    println!("precision@10 by kind: {}", report.join(", "));
+    assert!(overall >= SHORT_PRECISION, "precision@10 {overall:.3} over all short queries");
+    for (kind, values) in &by_kind {
+        assert!(mean(values) >= KIND_PRECISION, "{kind}: precision@10 {:.2}", mean(values));
+    }
+}
+
+/// What the demo model reaches on the fixture's short queries, with room for the 240
+/// photos' noise (the evaluation on 5,000 photos is in models/README.md).
+const SHORT_PRECISION: f64 = 0.9;
+const KIND_PRECISION: f64 = 0.75;
+
 #[test]
 fn results_stop_where_the_scores_fall_away() {
     let world = world();
-    // Each photo's own caption: it stands out (the demo model puts it first for almost
-    // every caption), and what is shown is a beginning of the best `k`.
-    let mut own_shown = 0;
+    // Each photo's own caption: what is shown is a beginning of the best `k`, and a
+    // photo that comes first is shown.
+    let (mut first, mut first_shown) = (0, 0);
     let captions = &world.photos[..60];
     for photo in captions {
         let (found, shown) = world.search(&photo.caption, 20, Sort::Score);
         assert!(shown <= found.len());
-        let id = world.id_of(&photo.file);
-        own_shown += usize::from(found[..shown].iter().any(|f| f.id == id));
+        if found[0].id == world.id_of(&photo.file) {
+            first += 1;
+            first_shown += usize::from(shown > 0);
+        }
         // Far fewer than 20 stand out: the scene is one of 240.
         assert!(shown < 10, "{:?}: {shown} shown", photo.caption);
     }
+    assert!(first >= 50, "{first} of {} captions find their own photo first", captions.len());
     assert!(
-        own_shown >= 50,
-        "{own_shown} of {} captions show their own photo",
-        captions.len()
+        first_shown * 20 >= first * 19,
+        "{first_shown} of the {first} captions whose photo comes first show it"
     );
-    // Scenes the gallery does not have: no good match.
-    for absent in [
-        "three white hexagons on a black background",
-        "two pink crosses at the top, green background",
-    ] {
-        let has = |shape: &str, colour: &str, background: &str| {
-            world
-                .photos
-                .iter()
-                .any(|p| p.scene.background == background && p.has(colour, shape))
-        };
-        assert!(!has("hexagon", "white", "black") && !has("cross", "pink", "green"));
-        let (found, shown) = world.search(absent, 20, Sort::Score);
-        assert_eq!((found.len(), shown), (20, 0), "{absent:?}");
+    // Short queries: something right is shown, and what is shown is mostly right.
+    let (mut right, mut shown_total, mut something) = (0, 0, 0);
+    let short: Vec<&JudgedQuery> = world.queries.iter().filter(|q| q.kind != "absent").collect();
+    for query in &short {
+        let fits: HashSet<i64> = query.fits.iter().map(|file| world.id_of(file)).collect();
+        let (found, shown) = world.search(&query.text, 60, Sort::Score);
+        let hits = found[..shown].iter().filter(|f| fits.contains(&f.id)).count();
+        right += hits;
+        shown_total += shown;
+        something += usize::from(hits > 0);
     }
+    let precision = right as f64 / shown_total.max(1) as f64;
+    let found = something as f64 / short.len() as f64;
+    assert!(found >= 0.85 && precision >= 0.8, "short queries: something right shown for {found:.2}, precision {precision:.2}");
+    // Scenes the gallery does not have: no good match.
+    let absent: Vec<&JudgedQuery> = world.queries.iter().filter(|q| q.kind == "absent").collect();
+    assert!(absent.len() >= 30 && absent.iter().all(|q| q.fits.is_empty()));
+    let silent = absent
+        .iter()
+        .filter(|q| world.search(&q.text, 20, Sort::Score).1 == 0)
+        .count();
+    assert!(
+        silent * 10 >= absent.len() * 7,
+        "{silent} of {} captions of absent scenes find no good match",
+        absent.len()
+    );
 }
 
 #[test]
