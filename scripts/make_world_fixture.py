@@ -10,8 +10,8 @@ tests/fixtures/world/world.json
      "queries": [{"text", "kind", "fits": [file, ...]}]}
     taken: "2024-07-14T18:30:05+02:00", without the offset where the camera wrote none, or
     null (no EXIF date). Queries: short ones of each kind of one and two attributes
-    (demo_world/evaluate.py), and captions of scenes none of the photos has (kind
-    "absent"); `fits` lists the photos whose scene has what the query states
+    (demo_world/evaluate.py), captions of scenes none of the photos has (kind "absent"),
+    and the demo model's example searches (kind "example"); `fits` lists the photos whose scene has what the query states
     (demo_world/relevance.py), so that the Rust tests need no copy of that judgement.
 
 The photos are rendered at twice the demo model's input on their long side, as its
@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from demo_world.captions import caption_of, long_say
+from demo_world.captions import EXAMPLE_SEARCHES, caption_of, long_say
 from demo_world.evaluate import SHORT_KINDS, attribute_count, short_queries
 from demo_world.photos import render_split
 from demo_world.relevance import Fitting
@@ -48,6 +48,7 @@ def judged_queries(scenes: list[dict]) -> list[dict]:
         text, description = caption_of(rng, sample_scene(rng), long_say(rng), both=True)
         if not fitting.matrix([description]).any():
             made.append(("absent", text, description))
+    made += [("example", text, description) for text, description in EXAMPLE_SEARCHES]
     fits = fitting.matrix([d for _, _, d in made])
     return [{"text": t, "kind": k, "fits": row.nonzero()[0].tolist()} for (k, t, _), row in zip(made, fits)]
 

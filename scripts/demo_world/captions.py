@@ -92,6 +92,27 @@ BACKGROUND_ALONE = (
 )
 
 
+def thing(shape=None, colour=None, size=None, count=None, position=None) -> dict:
+    """A described thing; what is not given is unsaid."""
+    return {"shape": shape, "colour": colour, "size": size, "count": count, "position": position}
+
+
+def description_of(*things, background=None, relation=None) -> dict:
+    return {"background": background, "things": list(things), "relation": relation}
+
+
+# Searches that work with the demo model, offered on an empty search box (its manifest's
+# `examples`): one of each kind people type, with what each means.
+EXAMPLE_SEARCHES = (
+    ("red stars", description_of(thing("star", "red"))),
+    ("three circles", description_of(thing("circle", count=3))),
+    ("a heart above a square", description_of(thing("heart"), thing("square"), relation="above")),
+    ("on a blue background", description_of(background="blue")),
+    ("small yellow triangles", description_of(thing("triangle", "yellow", "small"))),
+    ("green crosses on the left", description_of(thing("cross", "green", position="left"))),
+)
+
+
 def scene_things(scene: Scene):
     """Each group of identical shapes in a scene as a thing with every attribute,
     a shape of a pair having the side its relation puts it on."""

@@ -19,6 +19,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from .captions import EXAMPLE_SEARCHES
 from .model import DualEncoder
 from .tokenize import END, START
 
@@ -121,6 +122,7 @@ def main() -> None:
         },
         "files": [{"path": p.name, "sha256": sha256(p), "bytes": p.stat().st_size} for p in (image_path, text_path)],
         "licence": "MIT",
+        "examples": [text for text, _ in EXAMPLE_SEARCHES],
         "made_by": {
             "command": "scripts/build-demo-model",
             "commit": _commit(),

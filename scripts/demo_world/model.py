@@ -26,12 +26,10 @@ IMAGE_WIDTHS = (16, 32, 64, 128)
 
 
 class ImageTower(nn.Module):
-    """Convolutions down to a grid of a sixteenth of the input's side, then a flattening
-    head.
-
-    The head keeps where each feature sits (no global pooling), because the world's
-    captions talk about positions ("on the left", "above").
-    """
+    """Convolutions down to a small grid, then a head that reads both the grid's features
+    averaged over the whole photo (what is there, wherever it is: a star is a star in any
+    corner) and, squeezed to a few channels, each cell of the grid (where things are: the
+    world's captions talk about positions, "on the left", "above")."""
 
     def __init__(self, size: int, dim: int, widths=IMAGE_WIDTHS, grid_channels=32, hidden=384):
         super().__init__()
@@ -43,11 +41,14 @@ class ImageTower(nn.Module):
         self.squeeze = nn.Sequential(nn.Conv2d(cin, grid_channels, 1), nn.ReLU(inplace=True))
         grid = size // 2 ** len(widths)
         self.head = nn.Sequential(
-            nn.Flatten(), nn.Linear(grid_channels * grid * grid, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, dim)
+            nn.Linear(cin + grid_channels * grid * grid, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, dim)
         )
 
     def forward(self, pixels):
-        return self.head(self.squeeze(self.features(pixels)))
+        features = self.features(pixels)
+        everywhere = features.mean(dim=(2, 3))
+        by_cell = self.squeeze(features).flatten(1)
+        return self.head(torch.cat([everywhere, by_cell], dim=1))
 
 
 class Block(nn.Module):

@@ -270,6 +270,31 @@ fn terms_that_cannot_be_searched_say_why() {
     assert_eq!(missing.code(), ErrorCode::NoSuchPhoto, "{missing}");
 }
 
+impl JudgedQuery {
+    /// Whether it is one of the fixture's short queries (of one or two attributes).
+    fn is_short(&self) -> bool {
+        self.kind != "absent" && self.kind != "example"
+    }
+}
+
+#[test]
+fn the_demo_models_example_searches_show_photos_that_fit_them() {
+    let world = world();
+    let examples: Vec<&JudgedQuery> = world.queries.iter().filter(|q| q.kind == "example").collect();
+    let texts: Vec<&str> = examples.iter().map(|q| q.text.as_str()).collect();
+    assert_eq!(texts, motis_engine::example_searches(world.engine.model()), "the manifest offers the fixture's examples");
+    for query in examples {
+        let fits: HashSet<i64> = query.fits.iter().map(|file| world.id_of(file)).collect();
+        let (found, shown) = world.search(&query.text, 60, Sort::Score);
+        let right = found[..shown].iter().filter(|f| fits.contains(&f.id)).count();
+        if fits.is_empty() {
+            assert_eq!(shown, 0, "{:?}: no photo fits, {shown} shown", query.text);
+        } else {
+            assert!(right > 0 && right * 5 >= shown * 4, "{:?}: {right} of {shown} shown fit", query.text);
+        }
+    }
+}
+
 /// Precision@10 of a query: the photos that fit it among the ten best, out of at most as
 /// many as fit.
 fn precision_at_10(world: &Indexed, query: &JudgedQuery) -> f64 {
@@ -282,7 +307,7 @@ fn precision_at_10(world: &Indexed, query: &JudgedQuery) -> f64 {
 fn short_queries_find_the_photos_that_have_what_they_state() {
     let world = world();
     let mut by_kind: Vec<(&str, Vec<f64>)> = Vec::new();
-    for query in world.queries.iter().filter(|q| q.kind != "absent") {
+    for query in world.queries.iter().filter(|q| q.is_short()) {
         let precision = precision_at_10(world, query);
         match by_kind.iter_mut().find(|(kind, _)| *kind == query.kind) {
             Some((_, values)) => values.push(precision),
@@ -329,7 +354,7 @@ fn results_stop_where_the_scores_fall_away() {
     );
     // Short queries: something right is shown, and what is shown is mostly right.
     let (mut right, mut shown_total, mut something) = (0, 0, 0);
-    let short: Vec<&JudgedQuery> = world.queries.iter().filter(|q| q.kind != "absent").collect();
+    let short: Vec<&JudgedQuery> = world.queries.iter().filter(|q| q.is_short()).collect();
     for query in &short {
         let fits: HashSet<i64> = query.fits.iter().map(|file| world.id_of(file)).collect();
         let (found, shown) = world.search(&query.text, 60, Sort::Score);
