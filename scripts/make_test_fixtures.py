@@ -1,12 +1,12 @@
 """Write the image fixtures and the Python reference outputs the Rust tests compare with.
 
-    PYTHONPATH=scripts .venv/bin/python scripts/make_test_fixtures.py
+    PYTHONPATH=scripts .venv/bin/python scripts/make_test_fixtures.py [--model-outputs]
 
 tests/fixtures/images/   small photos of the shapes world in every format, colour mode
                          and EXIF orientation the engine must read
 tests/fixtures/reference/<name>.<mode>.png
                          the photo preprocessed by the reference (Pillow, bicubic) to the
-                         demo model's 96×96 input, before normalisation: 8-bit, so PNG
+                         demo model's input size, before normalisation: 8-bit, so PNG
                          holds it exactly
 tests/fixtures/bad/       files named like photos that are not decodable ones: empty,
                          truncated, text, and a PNG whose header claims 100,000 ×
@@ -30,8 +30,10 @@ Deterministic, but for the HEIF files: the same script and packages write the sa
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -154,13 +156,22 @@ def _write_png16(path: Path, pixels: np.ndarray) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model-outputs",
+        action="store_true",
+        help="only what depends on the demo model (reference/ and reference.json): after retraining it",
+    )
+    args = parser.parse_args()
     images = FIXTURES / "images"
     reference = FIXTURES / "reference"
-    write_images(images)
-    write_bad_inputs(FIXTURES / "bad")
-    write_exif_thumbnail_photos(FIXTURES / "exif-thumbnail")
-    write_heif_photos(FIXTURES / "heif")
-    reference.mkdir(parents=True, exist_ok=True)
+    if not args.model_outputs:
+        write_images(images)
+        write_bad_inputs(FIXTURES / "bad")
+        write_exif_thumbnail_photos(FIXTURES / "exif-thumbnail")
+        write_heif_photos(FIXTURES / "heif")
+    shutil.rmtree(reference, ignore_errors=True)
+    reference.mkdir(parents=True)
     model = OnnxModel(MODELS / "motis-demo")
     config = model.manifest["image"]
     raw = {**config, "mean": (0, 0, 0), "std": (1 / 255,) * 3}

@@ -55,10 +55,10 @@ _VALUES = {
     "count": (1, 2, 3),
     "position": POSITIONS,
 }
-_CODE = {key: {v: i for i, v in enumerate(values)} for key, values in _VALUES.items()}
-_COLOUR = {c: i for i, c in enumerate(COLOURS)}
-_RELATION = {r: i for i, r in enumerate(RELATIONS)}
-_OPPOSITE = np.array([_RELATION[OPPOSITE[r]] for r in RELATIONS])
+# Each value of each attribute as a number, here and for training's attribute flags.
+CODES = {key: {v: i for i, v in enumerate(values)} for key, values in _VALUES.items()}
+CODES["relation"] = {r: i for i, r in enumerate(RELATIONS)}
+_OPPOSITE = np.array([CODES["relation"][OPPOSITE[r]] for r in RELATIONS])
 UNSAID = -1
 ABSENT = -2  # the second group of a one-group scene
 
@@ -73,11 +73,11 @@ class Fitting:
         self.background = np.empty(n, dtype=np.int8)
         self.relation = np.full(n, ABSENT, dtype=np.int8)
         for i, scene in enumerate(scenes):
-            self.background[i] = _COLOUR[scene["background"]]
+            self.background[i] = CODES["colour"][scene["background"]]
             for g, group in enumerate(_groups(scene)):
-                self.groups[i, g] = [_CODE[key][group[key]] for key in THING_ATTRIBUTES]
+                self.groups[i, g] = [CODES[key][group[key]] for key in THING_ATTRIBUTES]
             if scene["relation"] is not None:
-                self.relation[i] = _RELATION[scene["relation"]]
+                self.relation[i] = CODES["relation"][scene["relation"]]
 
     def matrix(self, descriptions: list[dict], scenes=None) -> np.ndarray:
         """bool [len(descriptions), scenes]: description t fits scene i (all scenes, or the
@@ -91,12 +91,12 @@ class Fitting:
         things = np.zeros(t, dtype=np.int8)
         for d, description in enumerate(descriptions):
             if description["background"]:
-                said_background[d] = _COLOUR[description["background"]]
+                said_background[d] = CODES["colour"][description["background"]]
             if description["relation"]:
-                said_relation[d] = _RELATION[description["relation"]]
+                said_relation[d] = CODES["relation"][description["relation"]]
             things[d] = len(description["things"])
             for k, thing in enumerate(description["things"]):
-                wanted[d, k] = [UNSAID if thing[key] is None else _CODE[key][thing[key]] for key in THING_ATTRIBUTES]
+                wanted[d, k] = [UNSAID if thing[key] is None else CODES[key][thing[key]] for key in THING_ATTRIBUTES]
         # [t, k, i, g]: described thing k of t fits group g of scene i.
         w = wanted[:, :, None, None, :]
         g = groups[None, None, :, :, :]

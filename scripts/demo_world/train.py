@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from .captions import ATTRIBUTES, caption, caption_of, long_say, scene_things, short_say
 from .model import CLIP_VOCAB, IMAGE_WIDTHS, UNKNOWN, DualEncoder
-from .relevance import Fitting
+from .relevance import CODES, Fitting
 from .stream import render_stream
 from .tokenize import ClipTokenizer
 from .world import COLOURS, OPPOSITE, POSITIONS, RELATIONS, SHAPES, SIZES, sample_scene, scene_to_json
@@ -45,11 +45,7 @@ def world_vocabulary(tokenizer: ClipTokenizer) -> torch.Tensor:
     return table
 
 
-_SHAPE = {v: i for i, v in enumerate(SHAPES)}
-_COLOUR = {v: i for i, v in enumerate(COLOURS)}
-_SIZE = {v: i for i, v in enumerate(SIZES)}
-_POSITION = {v: i for i, v in enumerate(POSITIONS)}
-_RELATION = {v: i for i, v in enumerate(RELATIONS)}
+_SHAPE, _COLOUR, _SIZE, _POSITION, _RELATION = (CODES[k] for k in ("shape", "colour", "size", "position", "relation"))
 _S, _C, _Z, _P, _R = len(SHAPES), len(COLOURS), len(SIZES), len(POSITIONS), len(RELATIONS)
 # What a photo has, as one flag each: shapes, thing colours, colours of shapes, sizes,
 # sides and counts of shapes, the background, and which shape is where of which.
@@ -178,7 +174,7 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--widths", type=lambda text: tuple(int(w) for w in text.split(",")), default=IMAGE_WIDTHS)
     parser.add_argument("--pairs", type=int, default=64000)
-    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--steps", type=int, default=2400)
     parser.add_argument("--batch-pairs", type=int, default=128)
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--threads", type=int, default=2)
@@ -213,6 +209,23 @@ def main() -> None:
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / args.steps)))
     )
+
+    def save():
+        # Also at every validation, so a stopped run leaves its latest weights behind.
+        torch.save(
+            {
+                "state": model.state_dict(),
+                "size": args.size,
+                "dim": args.dim,
+                "widths": args.widths,
+                "mean": MEAN,
+                "std": STD,
+                "args": vars(args) | {"out": str(args.out)},
+                "step": step,
+            },
+            args.out / "checkpoint.pt",
+        )
+
     batches = iter(Batches(pixels, scenes, attributes, tokenizer, table, args.batch_pairs, seed=f"batches {args.seed}"))
     train_started = time.time()
     for step in range(1, args.steps + 1):
@@ -235,19 +248,8 @@ def main() -> None:
             )
             if step % 400 == 0 or step == args.steps:
                 fields |= validation(model)
+                save()
             report(**fields)
-    torch.save(
-        {
-            "state": model.state_dict(),
-            "size": args.size,
-            "dim": args.dim,
-            "widths": args.widths,
-            "mean": MEAN,
-            "std": STD,
-            "args": vars(args) | {"out": str(args.out)},
-        },
-        args.out / "checkpoint.pt",
-    )
     report(stage="trained", training_minutes=round((time.time() - train_started) / 60, 2), total_minutes=round((time.time() - started) / 60, 2))
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from demo_world.captions import ATTRIBUTES, caption
+from demo_world.captions import ATTRIBUTES, EXAMPLE_SEARCHES, caption
 from demo_world.draw import render
 from demo_world.onnx_model import ModelError, OnnxModel
 from demo_world.photos import STORE_FOR_ORIENTATION, photo_size, save_photo
@@ -115,3 +115,21 @@ def test_the_training_stream_never_shows_a_held_out_composition():
     colours, shapes = {c for c, _ in HELD_OUT}, {s for _, s in HELD_OUT}
     assert colours <= {c for c, _ in seen} and shapes <= {s for _, s in seen}
     assert len(seen) == len(COLOURS) * len(SHAPES) - len(HELD_OUT)
+
+
+def test_the_manifest_offers_the_example_searches_the_world_defines():
+    manifest = json.loads((DEMO / "manifest.json").read_text())
+    assert manifest["examples"] == [text for text, _ in EXAMPLE_SEARCHES]
+
+
+def test_each_example_search_says_what_its_description_states():
+    # Written by hand beside their meaning: the words and the meaning must agree, as a
+    # caption drawn from that description would.
+    for text, description in EXAMPLE_SEARCHES:
+        words = text.split()
+        for thing in description["things"]:
+            for key in ("shape", "colour", "size", "position"):
+                if thing[key]:
+                    assert any(w.startswith(thing[key]) for w in words), (text, key)
+        if description["background"]:
+            assert description["background"] in words and "background" in words, text

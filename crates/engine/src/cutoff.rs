@@ -30,6 +30,10 @@
 /// a few percent.
 pub(crate) const SAMPLE_SIZE: usize = 2048;
 
+/// How many of a search's best scores the cut-off reads, however few results are asked
+/// for (the app's 60 results by default).
+pub(crate) const DEPTH: usize = 60;
+
 /// The share of the sample, from the lowest score up, that the mean and spread are taken
 /// over.
 const BULK: f64 = 0.8;

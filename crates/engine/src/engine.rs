@@ -320,7 +320,10 @@ impl Engine {
         };
         let (hits, searched, searchable) = {
             let index = self.index.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let hits = index.search(&vector, options.k, options.mode, Some(&answers))?;
+            // The cut-off reads the scores to a depth of its own, so that where it falls
+            // does not depend on how many results were asked for.
+            let depth = options.k.max(cutoff::DEPTH);
+            let hits = index.search(&vector, depth, options.mode, Some(&answers))?;
             let searched = match &allowed {
                 None => index.searchable(),
                 Some(allowed) => allowed.iter().filter(|&&id| index.holds(id)).count(),
@@ -343,7 +346,8 @@ impl Engine {
             }
         }
         let scores: Vec<f32> = found.iter().map(|f| f.score).collect();
-        let shown = cutoff::shown(&scores, Spread::of(&vector, &sample), searched);
+        let shown = cutoff::shown(&scores, Spread::of(&vector, &sample), searched).min(options.k);
+        found.truncate(options.k);
         let (first, rest) = found.split_at_mut(shown);
         for part in [first, rest] {
             match options.sort {

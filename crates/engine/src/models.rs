@@ -220,6 +220,21 @@ mod tests {
     }
 
     #[test]
+    fn a_model_offers_its_manifests_example_searches_or_everyday_ones() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/clip-tiny");
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["manifest.json", "image.onnx", "text.onnx"] {
+            std::fs::copy(fixture.join(file), dir.path().join(file)).unwrap();
+        }
+        assert_eq!(example_searches(&Model::open(dir.path()).unwrap()), EVERYDAY_SEARCHES);
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap()).unwrap();
+        manifest["examples"] = serde_json::json!(["red stars", "on blue"]);
+        std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).unwrap();
+        assert_eq!(example_searches(&Model::open(dir.path()).unwrap()), ["red stars", "on blue"]);
+    }
+
+    #[test]
     fn one_folder_given_twice_is_searched_once() {
         let dir = tempfile::tempdir().unwrap();
         model(dir.path(), "motis-demo");
