@@ -362,6 +362,7 @@ pub fn install_staged(
             licence: provenance.licence,
             // A hub's CLIP models are trained on the web: the everyday searches fit them.
             examples: Vec::new(),
+            match_score: None,
             source: provenance.source,
         };
         let json = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");

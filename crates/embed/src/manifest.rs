@@ -29,6 +29,11 @@ pub struct Manifest {
     /// end offers everyday ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
+    /// The cosine similarity from which a photo matches a query of words for this model,
+    /// where it has been measured on photos whose every answer is known (the demo model's
+    /// world); the cut-off then also shows the photos above it (`cutoff.rs` in the engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_score: Option<f32>,
     /// Where it was downloaded from; absent for shipped and imported models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ModelSource>,

@@ -21,7 +21,14 @@
 //! Where a clear gap comes first, the results stop at it: what lies below is a weaker
 //! kind of match. A query whose best photos match it only in part (a purple diamond for
 //! "a purple hexagon") has neither: its scores fall away smoothly from a best that does
-//! not stand out far, and it gets no good match. The constants were chosen on a
+//! not stand out far, and it gets no good match.
+//!
+//! A query that many photos match ("stars": a fifth of the demo world) spreads its scores
+//! so wide that its matches stand out from neither. Where a model's manifest gives the
+//! score from which a photo matches a query of words (`match_score`, measured on a world
+//! whose every answer is known), the photos above it are shown too, down to
+//! [`MATCH_SPREAD`] below the best. That is a calibration of one model, kept with it, not
+//! a threshold for all. The constants were chosen on a
 //! calibration render of the demo world and measured on the demo gallery and on a render
 //! neither the model nor they had seen, by `scripts/eval_cutoff.py` (README: "When results
 //! stop").
@@ -43,7 +50,7 @@ const BULK: f64 = 0.8;
 const BULK_AT_LEAST: usize = 40;
 
 /// How far above chance (in standard deviations) a photo stands out from the gallery.
-const FLOOR: f32 = 1.8;
+const FLOOR: f32 = 2.6;
 
 /// How far below the best (in standard deviations) photos that stand out from the gallery
 /// may score.
@@ -52,7 +59,11 @@ const SPREAD: f32 = 1.5;
 /// A gap between two ranks this wide (in standard deviations) sets the results above it
 /// apart from those below. The top ranks of unrelated photos lie about 1/√(2 ln N) apart
 /// (0.27 at 1,000 photos): a gap of several times that rarely happens by chance.
-const GAP: f32 = 1.2;
+const GAP: f32 = 1.5;
+
+/// How far below the best (in standard deviations) photos above the model's match score
+/// may score: a query's best matches carry its partial ones no further than this.
+const MATCH_SPREAD: f32 = 2.0;
 
 /// A query's scores over the gallery: their mean and standard deviation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,12 +101,19 @@ impl Spread {
 }
 
 /// How many of `scores` (best first, of a search over `searched` photos) to show: all of
-/// them without a spread, none when nothing stands out.
-pub(crate) fn shown(scores: &[f32], spread: Option<Spread>, searched: usize) -> usize {
+/// them without a spread, none when nothing stands out. `match_score` is the model's own
+/// calibration, where its manifest has one and the query is one of words.
+pub(crate) fn shown(scores: &[f32], spread: Option<Spread>, searched: usize, match_score: Option<f32>) -> usize {
     let Some(spread) = spread else {
         return scores.len();
     };
     let standings: Vec<f32> = scores.iter().map(|&s| spread.standing(s)).collect();
+    let calibrated = match_score.map_or(0, |match_score| above_match_score(scores, &standings, match_score));
+    standing_out(&standings, searched).max(calibrated)
+}
+
+/// How many of the best stand out from the results after them or from the gallery.
+fn standing_out(standings: &[f32], searched: usize) -> usize {
     let chance = (2.0 * (searched.max(1) as f32).ln()).sqrt();
     let before_gap = standings
         .windows(2)
@@ -113,6 +131,19 @@ pub(crate) fn shown(scores: &[f32], spread: Option<Spread>, searched: usize) -> 
     }
     let bar = floor.max(best - SPREAD);
     standings.iter().take_while(|&&s| s >= bar).count()
+}
+
+/// How many of the best score at least the model's match score, and within
+/// [`MATCH_SPREAD`] of the best.
+fn above_match_score(scores: &[f32], standings: &[f32], match_score: f32) -> usize {
+    let Some(&best) = standings.first() else {
+        return 0;
+    };
+    scores
+        .iter()
+        .zip(standings)
+        .take_while(|&(&score, &standing)| score >= match_score && standing >= best - MATCH_SPREAD)
+        .count()
 }
 
 #[cfg(test)]
@@ -134,12 +165,12 @@ mod tests {
 
     #[test]
     fn photos_that_stand_out_from_the_gallery_are_shown_and_the_rest_are_not() {
-        // Chance at 1,000 photos: √(2 ln 1000) = 3.72 deviations; the floor 5.52 (0.552 here).
-        let scores = smooth(0.65, 0.03, 20);
-        assert_eq!(shown(&scores, Some(gallery()), 1000), 4, "0.65 to 0.56");
+        // Chance at 1,000 photos: √(2 ln 1000) = 3.72 deviations; the floor 6.32 (0.632 here).
+        let scores = smooth(0.74, 0.03, 20);
+        assert_eq!(shown(&scores, Some(gallery()), 1000, None), 4, "0.74 to 0.65");
         // Nothing stands out, and no gap: no good match.
-        assert_eq!(shown(&smooth(0.54, 0.02, 20), Some(gallery()), 1000), 0);
-        assert_eq!(shown(&[], Some(gallery()), 1000), 0);
+        assert_eq!(shown(&smooth(0.62, 0.02, 20), Some(gallery()), 1000, None), 0);
+        assert_eq!(shown(&[], Some(gallery()), 1000, None), 0);
     }
 
     #[test]
@@ -147,22 +178,22 @@ mod tests {
         // The best stands 10 deviations out; those more than 1.5 below it are not shown.
         let mut scores = smooth(1.0, 0.04, 10);
         scores.extend(smooth(0.6, 0.01, 10));
-        assert_eq!(shown(&scores, Some(gallery()), 1000), 4);
+        assert_eq!(shown(&scores, Some(gallery()), 1000, None), 4);
     }
 
     #[test]
     fn a_photo_followed_by_a_clear_gap_is_shown_though_the_gallery_spreads_wide() {
-        // The demo gallery's case: 0.80 first, 0.64 second, a wide spread (mean 0.2, 0.12):
-        // 5.0 deviations is below the floor, but a gap of 1.3 follows it.
+        // The demo gallery's case: 0.80 first, 0.64 second, a wide spread (mean 0.2, 0.1):
+        // 6.0 deviations is below the floor, but a gap of 1.6 follows it.
         let spread = Spread {
             mean: 0.2,
-            deviation: 0.12,
+            deviation: 0.1,
         };
         let mut scores = vec![0.80];
         scores.extend(smooth(0.64, 0.005, 30));
-        assert_eq!(shown(&scores, Some(spread), 1000), 1);
+        assert_eq!(shown(&scores, Some(spread), 1000, None), 1);
         // Without the gap, the same best is not shown.
-        assert_eq!(shown(&smooth(0.80, 0.005, 31), Some(spread), 1000), 0);
+        assert_eq!(shown(&smooth(0.80, 0.005, 31), Some(spread), 1000, None), 0);
     }
 
     #[test]
@@ -170,7 +201,7 @@ mod tests {
         // Three photos far out, a gap, then partial matches still above the floor.
         let mut scores = smooth(1.2, 0.01, 3);
         scores.extend(smooth(0.9, 0.01, 20));
-        assert_eq!(shown(&scores, Some(gallery()), 1000), 3);
+        assert_eq!(shown(&scores, Some(gallery()), 1000, None), 3);
     }
 
     #[test]
@@ -178,20 +209,20 @@ mod tests {
         // A gap at 3 deviations: the best of 1,000 unrelated photos reaches 3.7.
         let mut scores = vec![0.3];
         scores.extend(smooth(0.15, 0.01, 20));
-        assert_eq!(shown(&scores, Some(gallery()), 1000), 0);
+        assert_eq!(shown(&scores, Some(gallery()), 1000, None), 0);
     }
 
     #[test]
     fn the_bar_rises_with_the_photos_searched() {
-        let scores = smooth(0.60, 0.01, 2);
-        assert_eq!(shown(&scores, Some(gallery()), 1000), 2);
-        // √(2 ln 100,000) + 1.8 = 6.60: what stood out among 1,000 is chance among 100,000.
-        assert_eq!(shown(&scores, Some(gallery()), 100_000), 0);
+        let scores = smooth(0.66, 0.01, 2);
+        assert_eq!(shown(&scores, Some(gallery()), 1000, None), 2);
+        // √(2 ln 100,000) + 2.6 = 7.40: what stood out among 1,000 is chance among 100,000.
+        assert_eq!(shown(&scores, Some(gallery()), 100_000, None), 0);
     }
 
     #[test]
     fn without_a_spread_everything_is_shown() {
-        assert_eq!(shown(&[0.3, 0.2], None, 1000), 2);
+        assert_eq!(shown(&[0.3, 0.2], None, 1000, None), 2);
         // Scores that do not spread, and a library too small to tell.
         assert_eq!(Spread::of(&[1.0, 0.0], &vec![vec![1.0, 0.0]; 100]), None);
         let small: Vec<Vec<f32>> = (0..49).map(|x| vec![x as f32]).collect();
@@ -217,7 +248,31 @@ mod tests {
         let matches = (0..200).map(|_| vec![0.6]);
         let sample: Vec<Vec<f32>> = rest.chain(matches).collect();
         let spread = Spread::of(&[1.0], &sample);
-        assert_eq!(shown(&[0.6; 60], spread, 1000), 60);
-        assert_eq!(shown(&[0.1; 60], spread, 1000), 0);
+        assert_eq!(shown(&[0.6; 60], spread, 1000, None), 60);
+        assert_eq!(shown(&[0.1; 60], spread, 1000, None), 0);
+    }
+
+    #[test]
+    fn photos_above_the_models_match_score_are_shown_though_none_stands_out() {
+        // A query many photos match: a wide spread (mean 0.2, 0.12), its best at 2.5
+        // deviations, far below the floor.
+        let spread = Spread {
+            mean: 0.2,
+            deviation: 0.12,
+        };
+        let scores = smooth(0.5, 0.005, 30);
+        assert_eq!(shown(&scores, Some(spread), 1000, None), 0);
+        assert_eq!(shown(&scores, Some(spread), 1000, Some(0.4475)), 11, "0.50 to 0.45");
+        // Nothing reaches it: no good match.
+        assert_eq!(shown(&scores, Some(spread), 1000, Some(0.55)), 0);
+    }
+
+    #[test]
+    fn the_match_score_carries_no_photo_far_below_the_best() {
+        // All above a low match score; those more than 2 deviations (0.2) below the best
+        // are not shown, though more than the 8 that stand out from the gallery are.
+        let scores = smooth(0.9, 0.019, 30);
+        assert_eq!(shown(&scores, Some(gallery()), 1000, None), 8);
+        assert_eq!(shown(&scores, Some(gallery()), 1000, Some(0.3)), 11);
     }
 }

@@ -13,11 +13,15 @@ fn reference() -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(fixtures().join("reference.json")).unwrap()).unwrap()
 }
 
+/// The side of the reference model inputs: the demo model's, at which
+/// scripts/make_test_fixtures.py writes them.
+const SIDE: usize = 128;
+
 /// Model input before normalisation: the resized 8-bit pixels themselves.
 fn raw_spec(resize: ResizeMode) -> InputSpec {
     InputSpec {
-        width: 96,
-        height: 96,
+        width: SIDE as u32,
+        height: SIDE as u32,
         resize,
         mean: [0.0; 3],
         std: [1.0 / 255.0; 3],
@@ -46,21 +50,22 @@ fn preprocessing_matches_pillow_within_rounding() {
         let mut preprocessor = Preprocessor::new(raw_spec(mode));
         for name in reference().as_object().unwrap().keys() {
             let image = decode_upright(&fixtures().join("images").join(name)).unwrap();
-            let mut ours = vec![0.0; 3 * 96 * 96];
+            let mut ours = vec![0.0; 3 * SIDE * SIDE];
             preprocessor.write_input(&image, &mut ours).unwrap();
             let expected = image::open(fixtures().join("reference").join(format!("{name}.{suffix}.png")))
                 .unwrap()
                 .into_rgb8();
+            assert_eq!(expected.dimensions(), (SIDE as u32, SIDE as u32), "{name}");
             let mut max_diff: f32 = 0.0;
             let mut sum_diff = 0.0;
             for (i, pixel) in expected.pixels().enumerate() {
                 for c in 0..3 {
-                    let diff = (ours[c * 96 * 96 + i] - f32::from(pixel[c])).abs();
+                    let diff = (ours[c * SIDE * SIDE + i] - f32::from(pixel[c])).abs();
                     max_diff = max_diff.max(diff);
                     sum_diff += diff;
                 }
             }
-            worst.push((max_diff, sum_diff / (3.0 * 96.0 * 96.0), format!("{name} ({suffix})")));
+            worst.push((max_diff, sum_diff / (3 * SIDE * SIDE) as f32, format!("{name} ({suffix})")));
         }
     }
     worst.sort_by(|a, b| b.0.total_cmp(&a.0));
