@@ -106,6 +106,17 @@ def shortfall(m: dict) -> float:
     )
 
 
+def margin(m: dict) -> float:
+    """How far a result of `measure` clears the nearest of the cut-off's goals (negative:
+    it misses one)."""
+    return min(
+        m[PRESENT]["something_right_shown"] - 0.90,
+        m[SHORT]["something_right_shown"] - 0.85,
+        m[SHORT]["precision"] - 0.80,
+        m[ABSENT]["nothing_shown"] - 0.70,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--motis", type=Path, default=ROOT / "target" / "release" / "motis")

@@ -7,8 +7,9 @@ For each candidate score it applies motis's whole cut-off (crates/engine/src/cut
 whose constants it reads from that file, so the two cannot drift apart) to the best 60
 of the queries scripts/eval_cutoff.py asks (captions of scenes the split has, short
 queries, captions of scenes it does not have), and keeps the score that comes nearest
-the cut-off's goals (README: "When results stop"); among equals, the highest. `--write`
-puts it in the model's manifest. Measure the result on another split with
+the cut-off's goals (README: "When results stop"); of those that meet them all, the one
+that meets them with the widest margin, so that it carries to photos it was not chosen
+on. `--write` puts it in the model's manifest. Measure the result on another split with
 scripts/eval_cutoff.py, through the `motis` command.
 """
 
@@ -80,7 +81,7 @@ def main() -> None:
         return eval_cutoff.measure(queries, [order[i, :n].tolist() for i, n in enumerate(counts)])
 
     candidates = [None] + [round(0.05 + 0.01 * step, 2) for step in range(86)]
-    results = [(eval_cutoff.shortfall(measured(m)), -(m or 0), m) for m in candidates]
+    results = [(eval_cutoff.shortfall(measured(m)), -eval_cutoff.margin(measured(m)), m) for m in candidates]
     shortfall, _, chosen = min(results, key=lambda r: r[:2])
     for name, m in (("no match score", None), (f"match score {chosen}", chosen)):
         r = measured(m)

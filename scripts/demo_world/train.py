@@ -180,6 +180,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="initial weights and the order of batches")
     parser.add_argument("--probe-weight", type=float, default=5.0, help="of the attribute probe's loss (0: none)")
+    parser.add_argument("--init", type=Path, help="start from this checkpoint's weights (a new schedule: a warm restart)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
@@ -201,6 +202,11 @@ def main() -> None:
 
     model = DualEncoder(table, args.size, args.dim, args.widths).to(memory_format=torch.channels_last)
     probe = AttributeProbe(args.dim)
+    if args.init:
+        start = torch.load(args.init, weights_only=False)
+        model.load_state_dict(start["state"])
+        if "probe" in start:
+            probe.load_state_dict(start["probe"])
     parameters = list(model.named_parameters()) + list(probe.named_parameters(prefix="probe"))
     decay = [p for n, p in parameters if p.ndim >= 2 and "position" not in n]
     no_decay = [p for n, p in parameters if p.ndim < 2 or "position" in n]
@@ -215,12 +221,13 @@ def main() -> None:
         torch.save(
             {
                 "state": model.state_dict(),
+                "probe": probe.state_dict(),
                 "size": args.size,
                 "dim": args.dim,
                 "widths": args.widths,
                 "mean": MEAN,
                 "std": STD,
-                "args": vars(args) | {"out": str(args.out)},
+                "args": {name: str(value) if isinstance(value, Path) else value for name, value in vars(args).items()},
                 "step": step,
             },
             args.out / "checkpoint.pt",

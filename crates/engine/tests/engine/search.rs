@@ -325,13 +325,13 @@ fn short_queries_find_the_photos_that_have_what_they_state() {
     }
 }
 
-/// What the demo model reaches on the fixture's short queries (0.89 over all, 2026-12-07),
+/// What the demo model reaches on the fixture's short queries (0.94 over all, 2026-12-07),
 /// with room for the noise of 8 queries a kind on 240 photos; the evaluation on 5,000
-/// photos is in models/README.md. Colours are what it reads worst: a colour with a
-/// position or a size is right for about half of the best ten.
-const SHORT_PRECISION: f64 = 0.85;
-const KIND_PRECISION: f64 = 0.8;
-const COLOUR_KIND_PRECISION: f64 = 0.35;
+/// photos is in models/README.md. Colours are what it reads worst: on these 240 photos
+/// a colour with a position or a size is right for about six of the best ten.
+const SHORT_PRECISION: f64 = 0.9;
+const KIND_PRECISION: f64 = 0.75;
+const COLOUR_KIND_PRECISION: f64 = 0.5;
 
 #[test]
 fn results_stop_where_the_scores_fall_away() {
@@ -352,7 +352,7 @@ fn results_stop_where_the_scores_fall_away() {
     }
     assert!(first >= 50, "{first} of {} captions find their own photo first", captions.len());
     assert!(
-        first_shown * 20 >= first * 17,
+        first_shown * 20 >= first * 19,
         "{first_shown} of the {first} captions whose photo comes first show it"
     );
     // Short queries: something right is shown, and what is shown is mostly right.
@@ -368,9 +368,8 @@ fn results_stop_where_the_scores_fall_away() {
     }
     let precision = right as f64 / shown_total.max(1) as f64;
     let found = something as f64 / short.len() as f64;
-    // On 240 photos at twice the model's input; README: "When results stop" measures the
-    // goals (85 %, 0.80) on 1,000-photo galleries.
-    assert!(found >= 0.75 && precision >= 0.8, "short queries: something right shown for {found:.2}, precision {precision:.2}");
+    // The goals README: "When results stop" measures on 1,000-photo galleries, here on 240.
+    assert!(found >= 0.85 && precision >= 0.8, "short queries: something right shown for {found:.2}, precision {precision:.2}");
     // Scenes the gallery does not have: no good match.
     let absent: Vec<&JudgedQuery> = world.queries.iter().filter(|q| q.kind == "absent").collect();
     assert!(absent.len() >= 30 && absent.iter().all(|q| q.fits.is_empty()));
