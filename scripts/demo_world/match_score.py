@@ -81,7 +81,7 @@ def main() -> None:
         return eval_cutoff.measure(queries, [order[i, :n].tolist() for i, n in enumerate(counts)])
 
     candidates = [None] + [round(0.05 + 0.01 * step, 2) for step in range(86)]
-    results = [(eval_cutoff.shortfall(measured(m)), -eval_cutoff.margin(measured(m)), m) for m in candidates]
+    results = [(eval_cutoff.shortfall(r), -eval_cutoff.margin(r), m) for m in candidates for r in [measured(m)]]
     shortfall, _, chosen = min(results, key=lambda r: r[:2])
     for name, m in (("no match score", None), (f"match score {chosen}", chosen)):
         r = measured(m)
