@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use motis_engine::{
     CancellationToken, DateSource, Engine, EngineError, ErrorCode, Filters, GalleryPosition, IndexEvent, IndexOptions,
@@ -266,10 +267,20 @@ pub async fn remove_source(index: usize, state: State<'_, AppState>) -> Reply<us
 
 /// Index every known source and the queued ones, streaming the engine's events to
 /// `on_event`, until nothing is queued. A second call while a run goes on returns at once.
-/// During a switch of models the run is the next model's, and when it has encoded the
-/// gallery that model takes the current one's place.
+/// With `retry_failed`, a run (the next one, if one goes on) reads again the photos
+/// skipped because reading them stopped motis twice. During a switch of models the run
+/// is the next model's, and when it has encoded the gallery that model takes the current
+/// one's place.
 #[tauri::command]
-pub async fn start_indexing(app: AppHandle, state: State<'_, AppState>, on_event: Channel<IndexEvent>) -> Reply<()> {
+pub async fn start_indexing(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    on_event: Channel<IndexEvent>,
+    retry_failed: Option<bool>,
+) -> Reply<()> {
+    if retry_failed == Some(true) {
+        state.retry_failed.store(true, Ordering::SeqCst);
+    }
     let engine = state.indexing_engine()?;
     let cancel = {
         let mut running = lock(&state.indexing);
@@ -315,13 +326,18 @@ async fn run_until_nothing_is_queued(
             return Ok(());
         }
         let channel = on_event.clone();
+        let options = IndexOptions {
+            retry_failed: state.retry_failed.swap(false, Ordering::SeqCst),
+            ..IndexOptions::default()
+        };
         engine
-            .index(sources, IndexOptions::default(), cancel.clone(), move |event| {
+            .index(sources, options, cancel.clone(), move |event| {
                 // The page may have gone (reloaded); indexing goes on regardless.
                 let _ = channel.send(event);
             })
             .await?;
-        if cancel.is_cancelled() || lock(&state.pending_sources).is_empty() {
+        let asked_again = state.retry_failed.load(Ordering::SeqCst) || !lock(&state.pending_sources).is_empty();
+        if cancel.is_cancelled() || !asked_again {
             return Ok(());
         }
     }

@@ -91,6 +91,8 @@ pub struct AppState {
     /// Sources to index that the catalog does not know yet (chosen, or folders given at
     /// launch), or known ones with a new choice of albums.
     pub pending_sources: Mutex<Vec<Source>>,
+    /// The next indexing run reads again the photos skipped for stopping motis twice.
+    pub retry_failed: AtomicBool,
     /// The rendered demo gallery, when this is a checkout where `scripts/demo` ran.
     pub demo_gallery: Option<PathBuf>,
     pub settings: Mutex<Settings>,
@@ -138,6 +140,7 @@ impl AppState {
             choice_path,
             downloads: Mutex::new(HashMap::new()),
             pending_sources: Mutex::new(launch.add_folders.iter().cloned().map(Source::Folder).collect()),
+            retry_failed: AtomicBool::new(false),
             demo_gallery: find_demo_gallery(),
             settings: Mutex::new(settings),
             settings_path,

@@ -3,7 +3,7 @@ import { afterEach, expect, test } from 'vitest';
 import App from './App.svelte';
 import { AppModel, CLOSEST_FEW } from './lib/app.svelte';
 import type { AppStatus } from './lib/backend';
-import { MockBackend } from './lib/mock-backend';
+import { MockBackend, SKIPPED } from './lib/mock-backend';
 
 afterEach(() => cleanup());
 
@@ -258,6 +258,22 @@ test('failures from an earlier run are listed at start, and a gallery where ever
   expect((await findByTestId('all-failed')).textContent).toContain('None of the 3 photos');
   await fireEvent.click(await findByTestId('failures-toggle'));
   expect(getByTestId('failures').textContent).toContain('/mock/Shapes/red-circle-1.jpg: cannot decode: the file is truncated');
+});
+
+test('a photo skipped for stopping motis is listed with its cause, and Try them again reads it again', async () => {
+  const backend = new MockBackend(4, 0);
+  backend.broken = new Map([
+    [2, `${SKIPPED}: skipped until the file changes or failed photos are retried`],
+    [3, 'cannot decode: not an image'],
+  ]);
+  const app = new AppModel(backend);
+  const { findByTestId, getByTestId } = render(App, { app });
+  await waitFor(() => expect(app.indexing).toBe(false));
+  await fireEvent.click(await findByTestId('failures-toggle'));
+  expect(getByTestId('failures').textContent).toContain(SKIPPED);
+  await fireEvent.click(getByTestId('retry-failed'));
+  await waitFor(() => expect(app.failures.map((f) => f.id)).toEqual([3]));
+  expect(app.status?.encoded).toBe(3);
 });
 
 test('pausing keeps what is encoded searchable, and Resume finishes the run', async () => {

@@ -64,6 +64,11 @@ enum Command {
         /// from the stored embeddings; no photo is encoded again.
         #[arg(long, value_name = "STRATEGY")]
         strategy: Option<IndexChoice>,
+        /// Read again the photos skipped because reading them stopped motis twice
+        /// (`motis failed` lists them), each alone first. Other failed photos are tried
+        /// again by every run.
+        #[arg(long)]
+        retry_failed: bool,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -322,10 +327,12 @@ fn run(cli: Cli) -> Result<()> {
             folders,
             save_interval,
             strategy,
+            retry_failed,
             json,
         } => {
             let options = IndexOptions {
                 strategy,
+                retry_failed,
                 save_interval: std::time::Duration::try_from_secs_f64(save_interval)
                     .context("--save-interval must be a number of seconds, 0 or more")?,
                 ..IndexOptions::default()

@@ -509,6 +509,49 @@ fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
     );
 }
 
+/// A photo whose reading crashes motis (the tests' build aborts where
+/// `MOTIS_CRASH_READING` says, as a decoder's bug would): two runs die, the third skips
+/// it and indexes the rest, `motis failed` names it, and `--retry-failed` reads it again.
+#[test]
+fn a_photo_that_crashes_motis_costs_two_runs_and_is_then_listed_in_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
+    gallery(&photos, 0);
+    std::fs::copy(repo().join("tests/fixtures/images/landscape.jpg"), photos.join("crash.jpg")).unwrap();
+    let index = |crash: Option<&str>, extra: &[&str]| {
+        let mut command = motis_command();
+        command
+            .args(["--data-dir", data.to_str().unwrap(), "index", photos.to_str().unwrap(), "--json"])
+            .args(extra)
+            .current_dir(repo());
+        if let Some(crash) = crash {
+            command.env("MOTIS_CRASH_READING", crash);
+        }
+        command.output().unwrap()
+    };
+    for stage in ["decode:crash.jpg", "decode:crash.jpg"] {
+        let died = index(Some(stage), &[]);
+        assert!(died.status.code().is_none(), "not killed by a signal: {}", stderr(&died));
+    }
+    let summary = json(&index(Some("decode:crash.jpg"), &[]));
+    assert_eq!(
+        (summary["photos"].as_u64(), summary["searchable"].as_u64(), summary["failed"].as_u64()),
+        (Some(11), Some(10), Some(1))
+    );
+    let failed = json(&motis_in(&data, &["failed", "--json"]));
+    assert_eq!(failed.as_array().unwrap().len(), 1, "{failed}");
+    assert!(failed[0]["path"].as_str().unwrap().ends_with("crash.jpg"), "{failed}");
+    assert!(failed[0]["cause"].as_str().unwrap().contains("stopped while reading this photo, twice"), "{failed}");
+    let listed = stdout(&motis_in(&data, &["failed"]));
+    assert!(listed.contains("crash.jpg\t") && listed.contains("twice"), "{listed}");
+
+    // Without --retry-failed it stays skipped; with it (the crash gone), it is indexed.
+    assert_eq!(json(&index(None, &[]))["searchable"].as_u64(), Some(10));
+    let retried = json(&index(None, &["--retry-failed"]));
+    assert_eq!((retried["searchable"].as_u64(), retried["failed"].as_u64()), (Some(11), Some(0)));
+    assert_eq!(json(&motis_in(&data, &["failed", "--json"])), serde_json::json!([]));
+}
+
 /// As a normal user (root reads everything, so as root the test drops to `nobody`): a
 /// photo without read permission is a failure naming it, and the rest is indexed.
 #[test]

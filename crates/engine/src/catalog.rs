@@ -10,7 +10,8 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::dates::{DateSource, PhotoDate, from_local_seconds, local_seconds};
-use crate::{EngineError, Filters, LibraryItem, Origin, ScanEntry, Source};
+use crate::reading::SKIPPED_CAUSE;
+use crate::{EngineError, Filters, LibraryItem, Origin, Reads, ScanEntry, Source};
 
 pub type PhotoId = i64;
 
@@ -403,12 +404,38 @@ fn bytes_path(bytes: Vec<u8>) -> PathBuf {
 
 /// sha256 of a file's content: how a moved or renamed photo is recognised.
 pub fn content_hash(path: &Path) -> Result<Vec<u8>, EngineError> {
+    crate::reading::crash_point("scan", path);
     motis_embed::sha256_file(path)
         .map(Vec::from)
         .map_err(|source| EngineError::Read {
             path: path.to_owned(),
             source,
         })
+}
+
+/// A new or changed file's hash and date, read as one through `reads`. A file it skips
+/// has no hash and its file's time for a date.
+fn hash_and_date(entry: &ScanEntry, reads: &Reads) -> Result<(Option<Vec<u8>>, PhotoDate), EngineError> {
+    match reads.begin(&Origin::File(entry.path.clone())) {
+        Ok(_reading) => {
+            let hash = content_hash(&entry.path)?;
+            Ok((Some(hash), PhotoDate::of_file(&entry.path, entry.mtime_ns)))
+        }
+        Err(EngineError::Skipped { .. }) => Ok((None, PhotoDate::at_instant(entry.mtime_ns, DateSource::File))),
+        Err(other) => Err(other),
+    }
+}
+
+/// A photo skipped by the quarantine has failed; any other starts pending.
+fn preview_state(hash: &Option<Vec<u8>>) -> &'static str {
+    match hash {
+        Some(_) => PreviewState::Pending.as_str(),
+        None => PreviewState::Failed.as_str(),
+    }
+}
+
+fn skipped(path: &Path) -> String {
+    EngineError::Skipped { label: path.to_owned() }.to_string()
 }
 
 impl Catalog {
@@ -480,11 +507,15 @@ impl Catalog {
     /// embeddings. Photos of the folder not found anywhere are removed, except those at
     /// or below an `unreachable` path (a part of the tree the scan could not read): a
     /// folder that cannot be listed for a moment must not cost its photos' embeddings.
+    ///
+    /// Each file read goes through `reads`; one it skips (see `reading.rs`) is catalogued
+    /// as failed, with no hash and its file's time for a date, and reported unreadable.
     pub fn reconcile(
         &mut self,
         folder: &Path,
         entries: &[ScanEntry],
         unreachable: &[PathBuf],
+        reads: &Reads,
     ) -> Result<ScanReport, EngineError> {
         let sqlite = |source| EngineError::Sqlite {
             path: self.path.clone(),
@@ -492,7 +523,7 @@ impl Catalog {
         };
         let transaction = self.connection.transaction().map_err(sqlite)?;
         let folder_id = source_id(&transaction, "folder", path_bytes(folder), None).map_err(sqlite)?;
-        let mut known: HashMap<Vec<u8>, (PhotoId, i64, i64, Vec<u8>)> = HashMap::new();
+        let mut known: HashMap<Vec<u8>, (PhotoId, i64, i64, Option<Vec<u8>>)> = HashMap::new();
         {
             let mut statement = transaction
                 .prepare("SELECT locator, id, size, mtime_ns, hash FROM photos WHERE source_id = ?1")
@@ -515,22 +546,27 @@ impl Catalog {
         let mut fresh = Vec::new();
         for entry in entries {
             match known.remove(path_bytes(&entry.path)) {
-                Some((_, size, mtime, _)) if size == entry.size as i64 && mtime == entry.mtime_ns => {
+                Some((_, size, mtime, Some(_))) if size == entry.size as i64 && mtime == entry.mtime_ns => {
                     report.unchanged += 1
                 }
-                Some((id, ..)) => match content_hash(&entry.path) {
-                    Ok(hash) => {
-                        let taken = PhotoDate::of_file(&entry.path, entry.mtime_ns);
+                // Without a hash, it was skipped: read again, in case it was retried.
+                Some((id, _, _, known_hash)) => match hash_and_date(entry, reads) {
+                    Ok((None, _)) if known_hash.is_none() => report.unchanged += 1,
+                    Ok((hash, taken)) => {
+                        let error = hash.is_none().then_some(SKIPPED_CAUSE);
                         transaction
                             .execute(
                                 "UPDATE photos SET size = ?2, mtime_ns = ?3, hash = ?4, width = NULL, height = NULL,
-                                 orientation = NULL, preview_state = 'pending', last_error = NULL WHERE id = ?1",
-                                params![id, entry.size as i64, entry.mtime_ns, hash],
+                                 orientation = NULL, preview_state = ?5, last_error = ?6 WHERE id = ?1",
+                                params![id, entry.size as i64, entry.mtime_ns, hash, preview_state(&hash), error],
                             )
                             .map_err(sqlite)?;
                         record_date(&transaction, id, &taken).map_err(sqlite)?;
                         forget_embeddings(&transaction, id).map_err(sqlite)?;
                         report.changed.push(id);
+                        if error.is_some() {
+                            report.unreadable.push((entry.path.clone(), skipped(&entry.path)));
+                        }
                     }
                     Err(e) => report.unreadable.push((entry.path.clone(), e.to_string())),
                 },
@@ -538,21 +574,27 @@ impl Catalog {
             }
         }
         // What is left in `known` was not found: candidates for moves, else removed.
-        let mut missing_by_hash: HashMap<Vec<u8>, Vec<PhotoId>> = HashMap::new();
+        let mut missing_by_hash: HashMap<Option<Vec<u8>>, Vec<PhotoId>> = HashMap::new();
         for (_, (id, _, _, hash)) in known {
             missing_by_hash.entry(hash).or_default().push(id);
         }
+        // Photos catalogued without a hash (skipped) are not recognised when moved.
+        let unhashed = missing_by_hash.remove(&None).unwrap_or_default();
         for entry in fresh {
-            let hash = match content_hash(&entry.path) {
-                Ok(hash) => hash,
+            let (hash, taken) = match hash_and_date(entry, reads) {
+                Ok(read) => read,
                 Err(e) => {
                     report.unreadable.push((entry.path.clone(), e.to_string()));
                     continue;
                 }
             };
-            let moved_from = missing_by_hash.get_mut(&hash).and_then(Vec::pop);
+            let moved_from = match &hash {
+                Some(_) => missing_by_hash.get_mut(&hash).and_then(Vec::pop),
+                None => None,
+            };
             let moved_from = match moved_from {
                 Some(id) => Some(id),
+                None if hash.is_none() => None,
                 // A move from another folder of the catalog whose file is gone.
                 None => transaction
                     .query_row(
@@ -580,24 +622,32 @@ impl Catalog {
                     .map_err(sqlite)?;
                 report.moved.push(id);
             } else {
+                let error = hash.is_none().then_some(SKIPPED_CAUSE);
                 transaction
                     .execute(
-                        "INSERT INTO photos (source_id, locator, size, mtime_ns, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        "INSERT INTO photos (source_id, locator, size, mtime_ns, hash, preview_state, last_error)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         params![
                             folder_id,
                             path_bytes(&entry.path),
                             entry.size as i64,
                             entry.mtime_ns,
-                            hash
+                            hash,
+                            preview_state(&hash),
+                            error
                         ],
                     )
                     .map_err(sqlite)?;
                 let id = transaction.last_insert_rowid();
-                record_date(&transaction, id, &PhotoDate::of_file(&entry.path, entry.mtime_ns)).map_err(sqlite)?;
+                record_date(&transaction, id, &taken).map_err(sqlite)?;
                 report.added.push(id);
+                if error.is_some() {
+                    report.unreadable.push((entry.path.clone(), skipped(&entry.path)));
+                }
             }
         }
-        remove_photos(&transaction, missing_by_hash.into_values().flatten(), &mut report).map_err(sqlite)?;
+        let missing = missing_by_hash.into_values().flatten().chain(unhashed);
+        remove_photos(&transaction, missing, &mut report).map_err(sqlite)?;
         transaction.commit().map_err(sqlite)?;
         Ok(report)
     }

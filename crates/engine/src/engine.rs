@@ -15,6 +15,7 @@ use crate::data::RENDITION_SIDES;
 use crate::live_index::LiveIndex;
 use crate::pipeline::{self, IndexOptions};
 use crate::previews::{Made, PreviewDesk};
+use crate::reading::{self, Reads};
 use crate::{
     CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, Filters, GalleryPosition, IndexChoice,
     IndexEvent, IndexSummary, ModelFolders, Origin, PhotoDate, PhotoFolder, PhotoId, PhotoLibrary, PhotoRecord,
@@ -143,6 +144,8 @@ pub struct Engine {
     checked: [Mutex<bool>; 2],
     libraries: RwLock<HashMap<String, Arc<dyn PhotoLibrary>>>,
     pub(crate) previews: PreviewDesk,
+    /// Every read of a photo's bytes goes through it: the crash quarantine.
+    pub(crate) reads: Arc<Reads>,
     /// A sample of the encoded photos' embeddings for the cut-off's statistics, and how
     /// many photos were searchable when it was drawn.
     sample: Mutex<(usize, Arc<Vec<Vec<f32>>>)>,
@@ -163,6 +166,7 @@ impl Engine {
         let key = model_key(&model);
         let catalog = Catalog::open(&data.catalog_path())?;
         let index = LiveIndex::open(&data.index_path(&key), model.manifest.embedding_dim, &catalog, &key)?;
+        let reads = Reads::of(&data);
         Ok(Engine {
             data,
             model,
@@ -175,6 +179,7 @@ impl Engine {
             checked: [Mutex::new(false), Mutex::new(false)],
             libraries: RwLock::new(HashMap::new()),
             previews: PreviewDesk::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            reads,
             sample: Mutex::new((0, Arc::new(Vec::new()))),
         })
     }
@@ -201,7 +206,9 @@ impl Engine {
     /// The bytes of a photo as its source holds them (a library converts formats
     /// motis cannot decode, such as HEIC, to JPEG).
     pub fn photo_bytes(&self, id: PhotoId) -> Result<Vec<u8>, EngineError> {
-        self.read(&self.photo(id)?.origin, None)
+        let origin = self.photo(id)?.origin;
+        let _reading = self.reads.begin(&origin)?;
+        self.read(&origin, None)
     }
 
     fn read(&self, origin: &Origin, min_short_side: Option<u32>) -> Result<Vec<u8>, EngineError> {
@@ -224,8 +231,12 @@ impl Engine {
     /// A photo decoded upright, reduced as far as its shorter side stays at least
     /// `min_short_side` (see [`motis_media::decode_upright_reduced`]).
     pub(crate) fn decode(&self, origin: &Origin, min_short_side: u32) -> Result<Decoded, EngineError> {
+        let _reading = self.reads.begin(origin)?;
         Ok(match origin {
-            Origin::File(path) => decode_upright_reduced(path, min_short_side)?,
+            Origin::File(path) => {
+                reading::crash_point("decode", path);
+                decode_upright_reduced(path, min_short_side)?
+            }
             Origin::Library { .. } => {
                 let bytes = self.read(origin, Some(min_short_side))?;
                 decode_bytes_upright_reduced(&origin.label(), &bytes, min_short_side)?
@@ -249,6 +260,12 @@ impl Engine {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// The crash quarantine every read of a photo's bytes goes through (see
+    /// [`Reads::begin`]).
+    pub fn reads(&self) -> &Reads {
+        &self.reads
     }
 
     /// The model id and the start of its weights' sha256: what embeddings are stored under.
@@ -596,6 +613,8 @@ impl Engine {
         if photo.preview != PreviewState::Pending {
             return Ok(None);
         }
+        let _reading = self.reads.begin(&photo.origin)?;
+        reading::crash_point("thumbnail", path);
         let file = std::fs::File::open(path).map_err(|source| EngineError::Read {
             path: path.clone(),
             source,

@@ -17,6 +17,7 @@ mod models;
 mod pipeline;
 mod previews;
 mod query;
+mod reading;
 pub mod scan;
 mod source;
 
@@ -35,6 +36,7 @@ pub use models::{DEFAULT_MODEL, ModelFolders, example_searches, find_shipped_mod
 pub use motis_index::{SearchMode, Strategy};
 pub use pipeline::IndexOptions;
 pub use query::{Filters, Query, QueryError, Subject, Term};
+pub use reading::{Reads, SKIPPED_CAUSE};
 pub use scan::{ScanEntry, ScanProblem, scan_folder};
 pub use source::{Album, LibraryError, LibraryItem, Origin, PhotoLibrary, Source};
 pub use tokio_util::sync::CancellationToken;
@@ -49,6 +51,9 @@ pub enum EngineError {
     Migration { path: PathBuf, step: usize, cause: String },
     #[error("{path}: cannot read: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    /// A photo whose reading stopped motis twice (see `reading.rs`).
+    #[error("{}: {}", label.display(), SKIPPED_CAUSE)]
+    Skipped { label: PathBuf },
     /// A photo of a library (named by its label) could not be handed over.
     #[error("{label}: {source}")]
     Library { label: PathBuf, source: LibraryError },

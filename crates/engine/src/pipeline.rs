@@ -50,6 +50,9 @@ pub struct IndexOptions {
     /// The index strategy to keep from this run on (recorded in the data folder);
     /// `None` keeps the data folder's.
     pub strategy: Option<IndexChoice>,
+    /// Read again the photos skipped because reading them stopped motis twice (each alone
+    /// first). Other failed photos are tried again by every run.
+    pub retry_failed: bool,
 }
 
 impl Default for IndexOptions {
@@ -62,6 +65,7 @@ impl Default for IndexOptions {
             save_interval: Duration::from_secs(30),
             progress_interval: Duration::from_millis(100),
             strategy: None,
+            retry_failed: false,
         }
     }
 }
@@ -149,6 +153,11 @@ pub(crate) async fn run(
     sink: Sink,
 ) -> Result<IndexSummary, EngineError> {
     let _lock = engine.data.lock_for_writing()?;
+    // What a process that died was reading is known before this run reads anything.
+    engine.reads.adopt_leftovers()?;
+    if options.retry_failed {
+        engine.reads.retry_skipped()?;
+    }
     engine.data.adopt_legacy_index(&engine.key)?;
     if let Some(choice) = options.strategy {
         engine.data.set_index_choice(choice)?;
@@ -255,14 +264,19 @@ fn scan_source(
                 Err(error) => return Ok(Err(error)),
             };
             let unreachable: Vec<PathBuf> = problems.iter().map(|p| p.path.clone()).collect();
-            let report = lock(writer).reconcile(folder, &entries, &unreachable)?;
-            // Photos catalogued before dates were kept: their EXIF dates, read once.
+            let report = lock(writer).reconcile(folder, &entries, &unreachable, &engine.reads)?;
+            // Photos catalogued before dates were kept: their EXIF dates, read once (a
+            // photo skipped by the quarantine keeps its file's time).
             let undated = lock(writer).without_date(folder)?;
             for batch in undated.chunks(256) {
-                let dates: Vec<(PhotoId, PhotoDate)> = batch
-                    .iter()
-                    .map(|(id, path, mtime_ns)| (*id, PhotoDate::of_file(path, *mtime_ns)))
-                    .collect();
+                let mut dates: Vec<(PhotoId, PhotoDate)> = Vec::with_capacity(batch.len());
+                for (id, path, mtime_ns) in batch {
+                    match engine.reads.begin(&Origin::File(path.clone())) {
+                        Ok(_reading) => dates.push((*id, PhotoDate::of_file(path, *mtime_ns))),
+                        Err(EngineError::Skipped { .. }) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
                 lock(writer).record_dates(&dates)?;
             }
             let problems = problems
@@ -284,6 +298,12 @@ fn scan_source(
                 }));
             }
             let report = lock(writer).reconcile_library(name, albums.as_deref(), &items)?;
+            // An edited photo is read again, whatever stopped motis while reading it before.
+            for &id in &report.changed {
+                if let Some(origin) = lock(writer).origin(id)? {
+                    engine.reads.forget(&origin)?;
+                }
+            }
             Ok(Ok((report, Vec::new())))
         }
     }

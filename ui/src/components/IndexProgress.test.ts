@@ -14,6 +14,7 @@ test('shows the phase, counts and failures with their causes, and pauses', async
     ],
     oncancel,
     onresume: () => {},
+    onretry: () => {},
   });
   expect(getByTestId('index-progress').textContent).toContain('Encoding');
   expect(getByTestId('index-count').textContent).toBe(`${(3200).toLocaleString()} / ${(10000).toLocaleString()}`);
@@ -26,6 +27,7 @@ test('shows the phase, counts and failures with their causes, and pauses', async
   await fireEvent.click(getByTestId('pause'));
   expect(oncancel).toHaveBeenCalled();
   expect(queryByTestId('resume')).toBeNull();
+  expect(queryByTestId('retry-failed'), 'no retry while a run goes on').toBeNull();
 });
 
 test('a paused run offers Resume', async () => {
@@ -36,6 +38,7 @@ test('a paused run offers Resume', async () => {
     paused: true,
     oncancel: () => {},
     onresume,
+    onretry: () => {},
   });
   expect(queryByTestId('pause')).toBeNull();
   await fireEvent.click(getByTestId('resume'));
@@ -48,6 +51,7 @@ test('nothing shows when there is no run, no pause and no failure', () => {
     failures: [],
     oncancel: () => {},
     onresume: () => {},
+    onretry: () => {},
   });
   expect(queryByTestId('index-progress')).toBeNull();
 });

@@ -425,10 +425,18 @@ export class AppModel {
     }
   }
 
-  private async run(): Promise<void> {
+  /** Try the failed photos again: a run (after the one going on) that also reads again
+   * those skipped for stopping motis. */
+  async retryFailed(): Promise<void> {
+    if (this.running) await this.running;
+    this.running ??= this.run({ retryFailed: true });
+    return this.running;
+  }
+
+  private async run(options?: { retryFailed?: boolean }): Promise<void> {
     this.indexing = true;
     try {
-      await this.backend.startIndexing((event) => this.onIndexEvent(event));
+      await this.backend.startIndexing((event) => this.onIndexEvent(event), options);
     } catch (error) {
       this.error = describeError(error);
     }

@@ -240,7 +240,9 @@ export interface Backend {
   addDemoGallery(): Promise<boolean>;
   removeSource(index: number): Promise<number>;
   /** Indexes every folder; resolves when the run (and any queued one) ends. */
-  startIndexing(onEvent: (event: IndexEvent) => void): Promise<void>;
+  /** With `retryFailed`, the run (the next one, if one goes on) reads again the photos
+   * skipped because reading them stopped motis twice. */
+  startIndexing(onEvent: (event: IndexEvent) => void, options?: { retryFailed?: boolean }): Promise<void>;
   cancelIndexing(): Promise<boolean>;
   /** Every photo whose last attempt failed, also from earlier runs. */
   listFailures(): Promise<Failure[]>;

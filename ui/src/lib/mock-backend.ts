@@ -25,6 +25,9 @@ import type {
   Source,
 } from './backend';
 
+/** What the engine says of a photo it skips because reading it stopped motis twice. */
+export const SKIPPED = 'motis stopped while reading this photo, twice';
+
 const COLOURS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange'];
 const SHAPES = ['circle', 'square', 'star', 'triangle'];
 /** Searches the mock's world answers, as a demo model's manifest lists its own. */
@@ -211,7 +214,7 @@ export class MockBackend implements Backend {
   stepMs: number;
   /** Photos the demo gallery adds, or null when there is none. */
   demo: number | null = null;
-  /** Ids whose preview "fails", with the cause. */
+  /** Ids whose preview "fails", with the cause (see SKIPPED). */
   broken = new Map<number, string>();
   private cancelled = false;
   /** Models: the one search uses, the one a switch encodes with, the installed ones, and
@@ -405,8 +408,12 @@ export class MockBackend implements Backend {
     this.encoded = Math.min(this.encoded, this.photos.length);
     return before - this.photos.length;
   }
-  async startIndexing(onEvent: (event: IndexEvent) => void) {
+  async startIndexing(onEvent: (event: IndexEvent) => void, options?: { retryFailed?: boolean }) {
     this.cancelled = false;
+    // Retried, a photo skipped for stopping motis is read again (here: it works now).
+    if (options?.retryFailed) {
+      for (const [id, cause] of this.broken) if (cause.includes(SKIPPED)) this.broken.delete(id);
+    }
     const total = this.photos.length;
     const failed = this.photos.filter((p) => this.broken.has(p.id)).length;
     const summary = (encoded: number) => ({

@@ -53,10 +53,10 @@ export class TauriBackend implements Backend {
   removeSource(index: number) {
     return invoke<number>('remove_source', { index });
   }
-  startIndexing(onEvent: (event: IndexEvent) => void) {
+  startIndexing(onEvent: (event: IndexEvent) => void, options?: { retryFailed?: boolean }) {
     const channel = new Channel<IndexEvent>();
     channel.onmessage = onEvent;
-    return invoke<void>('start_indexing', { onEvent: channel });
+    return invoke<void>('start_indexing', { onEvent: channel, retryFailed: options?.retryFailed ?? false });
   }
   cancelIndexing() {
     return invoke<boolean>('cancel_indexing');

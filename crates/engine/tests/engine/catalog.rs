@@ -2,7 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use motis_engine::{Catalog, Filters, GalleryPosition, ScanEntry, scan_folder};
+use std::sync::Arc;
+
+use motis_engine::{Catalog, DataDir, Filters, GalleryPosition, Reads, ScanEntry, scan_folder};
+
+/// The crash quarantine scans read through; its data folder is the tests' own.
+fn reads() -> Arc<Reads> {
+    let data = DataDir::create(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("catalog-reads")).unwrap();
+    Reads::of(&data)
+}
 
 /// The file of photo `id`, if the catalog has it.
 fn file_of(catalog: &Catalog, id: i64) -> Option<PathBuf> {
@@ -31,7 +39,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
     let c = write(photos.join("c.jpg"), b"photo c");
     let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
 
-    let first = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
+    let first = catalog.reconcile(&photos, &scan(&photos), &[], &reads()).unwrap();
     assert_eq!(first.added.len(), 3);
     let id_of = |catalog: &Catalog, path: &Path| {
         first
@@ -46,7 +54,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
         catalog.store_embedding(id, "motis-demo", &[id as f32, 0.5]).unwrap();
     }
 
-    let again = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
+    let again = catalog.reconcile(&photos, &scan(&photos), &[], &reads()).unwrap();
     assert_eq!((again.unchanged, again.added.len(), again.removed.len()), (3, 0, 0));
 
     // b renamed, c deleted, a rewritten with new content, d new.
@@ -55,7 +63,7 @@ fn rescans_find_new_changed_moved_and_deleted_photos() {
     std::fs::remove_file(&c).unwrap();
     std::fs::write(&a, b"photo a, edited and longer").unwrap();
     write(photos.join("d.jpg"), b"photo d");
-    let report = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
+    let report = catalog.reconcile(&photos, &scan(&photos), &[], &reads()).unwrap();
     assert_eq!(report.moved, vec![id_b]);
     assert_eq!(report.removed, vec![id_c]);
     assert_eq!(report.changed, vec![id_a]);
@@ -132,7 +140,7 @@ fn gallery_pages_follow_each_other_newest_first_and_a_removal_shifts_none() {
         })
         .collect();
     let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
-    catalog.reconcile(&photos, &entries, &[]).unwrap();
+    catalog.reconcile(&photos, &entries, &[], &reads()).unwrap();
 
     let whole = catalog.gallery(&Filters::default(), None, 100).unwrap();
     let order: Vec<(i64, i64)> = whole.iter().map(|p| (p.gallery_position().taken, p.id)).collect();
@@ -161,7 +169,7 @@ fn gallery_pages_follow_each_other_newest_first_and_a_removal_shifts_none() {
     std::fs::remove_file(&deleted).unwrap();
     let remaining: Vec<ScanEntry> = entries.into_iter().filter(|e| e.path != deleted).collect();
     assert_eq!(
-        catalog.reconcile(&photos, &remaining, &[]).unwrap().removed,
+        catalog.reconcile(&photos, &remaining, &[], &reads()).unwrap().removed,
         vec![first[0].id]
     );
     let next = catalog
@@ -178,12 +186,12 @@ fn a_photo_moved_to_another_folder_keeps_its_id() {
     std::fs::create_dir(&two).unwrap();
     let photo = write(one.join("x.jpg"), b"a photo that moves");
     let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
-    let id = catalog.reconcile(&one, &scan(&one), &[]).unwrap().added[0];
+    let id = catalog.reconcile(&one, &scan(&one), &[], &reads()).unwrap().added[0];
     std::fs::rename(&photo, two.join("x.jpg")).unwrap();
-    let report = catalog.reconcile(&two, &scan(&two), &[]).unwrap();
+    let report = catalog.reconcile(&two, &scan(&two), &[], &reads()).unwrap();
     assert_eq!(report.moved, vec![id]);
     assert_eq!(
-        catalog.reconcile(&one, &scan(&one), &[]).unwrap().removed,
+        catalog.reconcile(&one, &scan(&one), &[], &reads()).unwrap().removed,
         Vec::<i64>::new()
     );
     assert_eq!(catalog.count(&Filters::default()).unwrap(), 1);
@@ -199,7 +207,7 @@ fn a_file_that_vanishes_before_hashing_is_reported_not_fatal() {
     let entries = scan(&photos);
     std::fs::remove_file(&gone).unwrap();
     let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).unwrap();
-    let report = catalog.reconcile(&photos, &entries, &[]).unwrap();
+    let report = catalog.reconcile(&photos, &entries, &[], &reads()).unwrap();
     assert_eq!(report.added.len(), 1);
     assert_eq!(file_of(&catalog, report.added[0]), Some(kept));
     assert_eq!(report.unreadable.len(), 1);
@@ -218,7 +226,7 @@ fn names_that_are_not_utf8_survive_a_reopen() {
     let database = dir.path().join("catalog.sqlite");
     let id = Catalog::open(&database)
         .unwrap()
-        .reconcile(&photos, &scan(&photos), &[])
+        .reconcile(&photos, &scan(&photos), &[], &reads())
         .unwrap()
         .added[0];
     let reopened = Catalog::open(&database).unwrap();
@@ -328,7 +336,7 @@ fn a_catalog_of_schema_2_is_migrated_without_losing_anything() {
         .record_dates(&undated.iter().map(|&id| (id, file_time)).collect::<Vec<_>>())
         .unwrap();
     assert!(catalog.without_date(&photos).unwrap().is_empty());
-    let report = catalog.reconcile(&photos, &scan(&photos), &[]).unwrap();
+    let report = catalog.reconcile(&photos, &scan(&photos), &[], &reads()).unwrap();
     assert_eq!((report.unchanged, report.added.len(), report.removed.len()), (2, 0, 0));
     // Foreign keys hold again after the migration: removing the folder takes its photos.
     assert_eq!(

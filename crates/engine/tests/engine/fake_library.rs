@@ -3,7 +3,7 @@
 //! time, listed in pages of three), so that it survives a restart of the process, plus
 //! what a phone's library does that a folder does not: photos the permission no longer
 //! covers, photos only in iCloud, albums, capture dates and folders, a listing that fails,
-//! and a record of every read.
+//! a photo whose reading crashes the process, and a record of every read.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
@@ -31,6 +31,8 @@ pub struct Quirks {
     /// folder; none for the others.
     pub taken_ns: HashMap<String, i64>,
     pub folders: HashMap<String, String>,
+    /// Reading it takes the process down, as a platform decoder's crash would.
+    pub crashes_on_read: Option<String>,
 }
 
 pub struct FakeLibrary {
@@ -128,6 +130,9 @@ impl PhotoLibrary for FakeLibrary {
         }
         if quirks.cloud_only.contains(&file_name) {
             return Err(LibraryError::NotOnDevice);
+        }
+        if quirks.crashes_on_read.as_ref() == Some(&file_name) {
+            std::process::abort();
         }
         drop(quirks);
         std::fs::read(self.dir.join(&file_name)).map_err(|e| match e.kind() {

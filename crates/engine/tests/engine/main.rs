@@ -4,5 +4,6 @@ mod catalog;
 mod fake_library;
 mod library;
 mod pipeline;
+mod quarantine;
 mod scan;
 mod search;
