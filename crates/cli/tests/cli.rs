@@ -509,7 +509,7 @@ fn kill_9_at_any_moment_leaves_a_consistent_pair_and_the_next_run_resumes() {
     );
 }
 
-/// A photo whose reading crashes motis (the tests' build aborts where
+/// A photo whose reading crashes motis (a build with debug assertions aborts where
 /// `MOTIS_CRASH_READING` says, as a decoder's bug would): two runs die, the third skips
 /// it and indexes the rest, `motis failed` names it, and `--retry-failed` reads it again.
 #[test]

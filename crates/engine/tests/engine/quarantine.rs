@@ -1,5 +1,5 @@
 //! A photo whose reading takes the process down (a decoder's crash, stood in for by the
-//! `fault-injection` feature's abort, or the fake library's): it costs at most two runs,
+//! abort `MOTIS_CRASH_READING` asks of a debug build, or the fake library's): it costs at most two runs,
 //! is then named among the failures while every other photo is indexed, and is read
 //! again when the failed photos are retried.
 
