@@ -517,11 +517,21 @@ fn a_photo_that_crashes_motis_costs_two_runs_and_is_then_listed_in_failed() {
     let dir = tempfile::tempdir().unwrap();
     let (photos, data) = (dir.path().join("photos"), dir.path().join("data"));
     gallery(&photos, 0);
-    std::fs::copy(repo().join("tests/fixtures/images/landscape.jpg"), photos.join("crash.jpg")).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/images/landscape.jpg"),
+        photos.join("crash.jpg"),
+    )
+    .unwrap();
     let index = |crash: Option<&str>, extra: &[&str]| {
         let mut command = motis_command();
         command
-            .args(["--data-dir", data.to_str().unwrap(), "index", photos.to_str().unwrap(), "--json"])
+            .args([
+                "--data-dir",
+                data.to_str().unwrap(),
+                "index",
+                photos.to_str().unwrap(),
+                "--json",
+            ])
             .args(extra)
             .current_dir(repo());
         if let Some(crash) = crash {
@@ -531,24 +541,41 @@ fn a_photo_that_crashes_motis_costs_two_runs_and_is_then_listed_in_failed() {
     };
     for stage in ["decode:crash.jpg", "decode:crash.jpg"] {
         let died = index(Some(stage), &[]);
-        assert!(died.status.code().is_none(), "not killed by a signal: {}", stderr(&died));
+        assert!(
+            died.status.code().is_none(),
+            "not killed by a signal: {}",
+            stderr(&died)
+        );
     }
     let summary = json(&index(Some("decode:crash.jpg"), &[]));
     assert_eq!(
-        (summary["photos"].as_u64(), summary["searchable"].as_u64(), summary["failed"].as_u64()),
+        (
+            summary["photos"].as_u64(),
+            summary["searchable"].as_u64(),
+            summary["failed"].as_u64()
+        ),
         (Some(11), Some(10), Some(1))
     );
     let failed = json(&motis_in(&data, &["failed", "--json"]));
     assert_eq!(failed.as_array().unwrap().len(), 1, "{failed}");
     assert!(failed[0]["path"].as_str().unwrap().ends_with("crash.jpg"), "{failed}");
-    assert!(failed[0]["cause"].as_str().unwrap().contains("stopped while reading this photo, twice"), "{failed}");
+    assert!(
+        failed[0]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("stopped while reading this photo, twice"),
+        "{failed}"
+    );
     let listed = stdout(&motis_in(&data, &["failed"]));
     assert!(listed.contains("crash.jpg\t") && listed.contains("twice"), "{listed}");
 
     // Without --retry-failed it stays skipped; with it (the crash gone), it is indexed.
     assert_eq!(json(&index(None, &[]))["searchable"].as_u64(), Some(10));
     let retried = json(&index(None, &["--retry-failed"]));
-    assert_eq!((retried["searchable"].as_u64(), retried["failed"].as_u64()), (Some(11), Some(0)));
+    assert_eq!(
+        (retried["searchable"].as_u64(), retried["failed"].as_u64()),
+        (Some(11), Some(0))
+    );
     assert_eq!(json(&motis_in(&data, &["failed", "--json"])), serde_json::json!([]));
 }
 

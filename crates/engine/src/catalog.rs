@@ -523,7 +523,9 @@ impl Catalog {
         };
         let transaction = self.connection.transaction().map_err(sqlite)?;
         let folder_id = source_id(&transaction, "folder", path_bytes(folder), None).map_err(sqlite)?;
-        let mut known: HashMap<Vec<u8>, (PhotoId, i64, i64, Option<Vec<u8>>)> = HashMap::new();
+        // Path → (id, size, mtime, hash: none for a photo skipped by the quarantine).
+        type Known = (PhotoId, i64, i64, Option<Vec<u8>>);
+        let mut known: HashMap<Vec<u8>, Known> = HashMap::new();
         {
             let mut statement = transaction
                 .prepare("SELECT locator, id, size, mtime_ns, hash FROM photos WHERE source_id = ?1")

@@ -366,7 +366,12 @@ impl Engine {
         // The model's match score is measured for queries of words: a sum of terms or a
         // photo scores on another scale.
         let match_score = match query.terms.as_slice() {
-            [Term { weight, subject: Subject::Text(_) }] if *weight > 0.0 => self.model.manifest.match_score,
+            [
+                Term {
+                    weight,
+                    subject: Subject::Text(_),
+                },
+            ] if *weight > 0.0 => self.model.manifest.match_score,
             _ => None,
         };
         let shown = cutoff::shown(&scores, Spread::of(&vector, &sample), searched, match_score).min(options.k);

@@ -13,7 +13,14 @@ pub const DEFAULT_MODEL: &str = "motis-demo";
 
 /// Searches offered with a model whose manifest lists none: what people look for in
 /// their own photos, which a CLIP-family model trained on the web answers.
-const EVERYDAY_SEARCHES: [&str; 6] = ["beach at sunset", "a dog", "screenshots", "receipts", "birthday cake", "snow"];
+const EVERYDAY_SEARCHES: [&str; 6] = [
+    "beach at sunset",
+    "a dog",
+    "screenshots",
+    "receipts",
+    "birthday cake",
+    "snow",
+];
 
 /// Searches to offer with `model`: its manifest's examples, else everyday ones.
 pub fn example_searches(model: &Model) -> Vec<String> {
@@ -231,7 +238,10 @@ mod tests {
             serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap()).unwrap();
         manifest["examples"] = serde_json::json!(["red stars", "on blue"]);
         std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).unwrap();
-        assert_eq!(example_searches(&Model::open(dir.path()).unwrap()), ["red stars", "on blue"]);
+        assert_eq!(
+            example_searches(&Model::open(dir.path()).unwrap()),
+            ["red stars", "on blue"]
+        );
     }
 
     #[test]

@@ -549,7 +549,11 @@ mod tests {
         leave_journal(dir.path(), "1", &[&a, &b]);
         let reads = fresh(dir.path());
         reads.adopt_leftovers().unwrap();
-        assert_eq!(std::fs::read_dir(dir.path().join("reading")).unwrap().count(), 1, "only its own journal");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("reading")).unwrap().count(),
+            1,
+            "only its own journal"
+        );
 
         // A suspect waits for the reads in flight and is then the only one listed, while
         // other reads wait for it.
@@ -574,9 +578,15 @@ mod tests {
         leave_journal(dir.path(), "2", &[&a, &c]);
         let reads = fresh(dir.path());
         let reading = reads.begin(&a).unwrap();
-        assert!(matches!(reading.gate, Gate::Alone { .. }), "a suspect again, not skipped");
+        assert!(
+            matches!(reading.gate, Gate::Alone { .. }),
+            "a suspect again, not skipped"
+        );
         drop(reading);
-        assert!(matches!(reads.begin(&b).unwrap().gate, Gate::Alone { .. }), "b still a suspect");
+        assert!(
+            matches!(reads.begin(&b).unwrap().gate, Gate::Alone { .. }),
+            "b still a suspect"
+        );
     }
 
     #[test]
@@ -589,7 +599,10 @@ mod tests {
         match reads.begin(&bad) {
             Err(error @ EngineError::Skipped { .. }) => {
                 let message = error.to_string();
-                assert!(message.contains("bad.jpg") && message.contains(SKIPPED_CAUSE), "{message}");
+                assert!(
+                    message.contains("bad.jpg") && message.contains(SKIPPED_CAUSE),
+                    "{message}"
+                );
             }
             other => panic!("not skipped: {:?}", other.map(|_| ())),
         }
@@ -597,7 +610,10 @@ mod tests {
 
         assert_eq!(reads.retry_skipped().unwrap(), 1);
         let retried = reads.begin(&bad).unwrap();
-        assert!(matches!(retried.gate, Gate::Alone { .. }), "a retried photo is read alone first");
+        assert!(
+            matches!(retried.gate, Gate::Alone { .. }),
+            "a retried photo is read alone first"
+        );
         // ... and when that read dies too, it is skipped at once.
         std::mem::forget(retried);
         drop(reads);
@@ -647,8 +663,14 @@ mod tests {
         assert_eq!(
             entries,
             vec![
-                Entry { key: b"ab".to_vec(), file: None },
-                Entry { key: b"ab".to_vec(), file: Some((12, 3)) },
+                Entry {
+                    key: b"ab".to_vec(),
+                    file: None
+                },
+                Entry {
+                    key: b"ab".to_vec(),
+                    file: Some((12, 3))
+                },
             ]
         );
     }

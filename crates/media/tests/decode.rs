@@ -65,7 +65,11 @@ fn preprocessing_matches_pillow_within_rounding() {
                     sum_diff += diff;
                 }
             }
-            worst.push((max_diff, sum_diff / (3 * SIDE * SIDE) as f32, format!("{name} ({suffix})")));
+            worst.push((
+                max_diff,
+                sum_diff / (3 * SIDE * SIDE) as f32,
+                format!("{name} ({suffix})"),
+            ));
         }
     }
     worst.sort_by(|a, b| b.0.total_cmp(&a.0));

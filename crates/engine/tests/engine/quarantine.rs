@@ -226,7 +226,11 @@ fn photos_in_flight_when_a_run_is_killed_are_read_again_and_none_fails() {
     // others in flight beside it.
     let (victim, _) = &captions()[4];
     let crash = format!("decode:{victim}");
-    assert!(!child_ends_cleanly(dir.path(), "folder", &[("MOTIS_CRASH_READING", &crash)]));
+    assert!(!child_ends_cleanly(
+        dir.path(),
+        "folder",
+        &[("MOTIS_CRASH_READING", &crash)]
+    ));
     // The next run, without the fault: nothing is skipped, everything is indexed.
     let engine = open(&dir.path().join("data"));
     let (result, events) = index_sources_with(

@@ -157,8 +157,14 @@ fn world() -> &'static Indexed {
 fn subtracting_a_colour_from_a_shape_leaves_that_colour_out_and_keeps_the_shape_for_every_shape() {
     let world = world();
     let has_shape = |id: i64, shape: &str| world.photo(id).scene.things.iter().any(|t| t.shape == shape);
-    for shape in ["circle", "square", "triangle", "star", "heart", "cross", "hexagon", "diamond"] {
-        let plural = if shape == "cross" { "crosses".to_owned() } else { format!("{shape}s") };
+    for shape in [
+        "circle", "square", "triangle", "star", "heart", "cross", "hexagon", "diamond",
+    ] {
+        let plural = if shape == "cross" {
+            "crosses".to_owned()
+        } else {
+            format!("{shape}s")
+        };
         // The colour that most photos of this shape have, so that there is something to leave out.
         let mut colours: Vec<&str> = world
             .photos
@@ -175,7 +181,10 @@ fn subtracting_a_colour_from_a_shape_leaves_that_colour_out_and_keeps_the_shape_
             .unwrap();
         let of_that_colour = |ids: &[i64]| ids.iter().filter(|&&id| world.photo(id).has(colour, shape)).count();
         let plain = world.top(&plural, 10);
-        assert!(of_that_colour(&plain) > 0, "the ten best for `{plural}` hold a {colour} {shape}");
+        assert!(
+            of_that_colour(&plain) > 0,
+            "the ten best for `{plural}` hold a {colour} {shape}"
+        );
         for text in [format!("{plural} - {colour}"), format!("{plural} -{colour}")] {
             let without = world.top(&text, 10);
             assert_eq!(of_that_colour(&without), 0, "`{text}`");
@@ -281,16 +290,28 @@ fn the_demo_models_example_searches_show_photos_that_fit_them() {
     let world = world();
     let examples: Vec<&JudgedQuery> = world.queries.iter().filter(|q| q.kind == "example").collect();
     let texts: Vec<&str> = examples.iter().map(|q| q.text.as_str()).collect();
-    assert_eq!(texts, motis_engine::example_searches(world.engine.model()), "the manifest offers the fixture's examples");
+    assert_eq!(
+        texts,
+        motis_engine::example_searches(world.engine.model()),
+        "the manifest offers the fixture's examples"
+    );
     // An example no photo of these 240 fits is a caption of an absent scene, which
     // `results_stop_where_the_scores_fall_away` measures over forty of them.
     let answerable: Vec<&&JudgedQuery> = examples.iter().filter(|q| !q.fits.is_empty()).collect();
-    assert!(answerable.len() >= 4, "{} of the examples fit a photo of the fixture", answerable.len());
+    assert!(
+        answerable.len() >= 4,
+        "{} of the examples fit a photo of the fixture",
+        answerable.len()
+    );
     for query in answerable {
         let fits: HashSet<i64> = query.fits.iter().map(|file| world.id_of(file)).collect();
         let (found, shown) = world.search(&query.text, 60, Sort::Score);
         let right = found[..shown].iter().filter(|f| fits.contains(&f.id)).count();
-        assert!(right > 0 && right * 2 > shown, "{:?}: {right} of {shown} shown fit", query.text);
+        assert!(
+            right > 0 && right * 2 > shown,
+            "{:?}: {right} of {shown} shown fit",
+            query.text
+        );
     }
 }
 
@@ -316,11 +337,21 @@ fn short_queries_find_the_photos_that_have_what_they_state() {
     assert!(by_kind.len() >= 20, "{} kinds of query", by_kind.len());
     let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
     let overall = mean(&by_kind.iter().flat_map(|(_, v)| v.clone()).collect::<Vec<_>>());
-    let report: Vec<String> = by_kind.iter().map(|(kind, v)| format!("{kind}: {:.2}", mean(v))).collect();
+    let report: Vec<String> = by_kind
+        .iter()
+        .map(|(kind, v)| format!("{kind}: {:.2}", mean(v)))
+        .collect();
     println!("precision@10 by kind: {}", report.join(", "));
-    assert!(overall >= SHORT_PRECISION, "precision@10 {overall:.3} over all short queries");
+    assert!(
+        overall >= SHORT_PRECISION,
+        "precision@10 {overall:.3} over all short queries"
+    );
     for (kind, values) in &by_kind {
-        let least = if kind.contains("colour") { COLOUR_KIND_PRECISION } else { KIND_PRECISION };
+        let least = if kind.contains("colour") {
+            COLOUR_KIND_PRECISION
+        } else {
+            KIND_PRECISION
+        };
         assert!(mean(values) >= least, "{kind}: precision@10 {:.2}", mean(values));
     }
 }
@@ -350,7 +381,11 @@ fn results_stop_where_the_scores_fall_away() {
         // Far fewer than 20 stand out: the scene is one of 240.
         assert!(shown < 10, "{:?}: {shown} shown", photo.caption);
     }
-    assert!(first >= 50, "{first} of {} captions find their own photo first", captions.len());
+    assert!(
+        first >= 50,
+        "{first} of {} captions find their own photo first",
+        captions.len()
+    );
     assert!(
         first_shown * 20 >= first * 19,
         "{first_shown} of the {first} captions whose photo comes first show it"
@@ -369,7 +404,10 @@ fn results_stop_where_the_scores_fall_away() {
     let precision = right as f64 / shown_total.max(1) as f64;
     let found = something as f64 / short.len() as f64;
     // The goals README: "When results stop" measures on 1,000-photo galleries, here on 240.
-    assert!(found >= 0.85 && precision >= 0.8, "short queries: something right shown for {found:.2}, precision {precision:.2}");
+    assert!(
+        found >= 0.85 && precision >= 0.8,
+        "short queries: something right shown for {found:.2}, precision {precision:.2}"
+    );
     // Scenes the gallery does not have: no good match.
     let absent: Vec<&JudgedQuery> = world.queries.iter().filter(|q| q.kind == "absent").collect();
     assert!(absent.len() >= 30 && absent.iter().all(|q| q.fits.is_empty()));
@@ -484,7 +522,11 @@ fn folder_filters_match_folder_names_anywhere_in_the_path_without_regard_to_case
     assert!(found.iter().all(|f| second.contains(&f.id)));
     // What was searched and out of how many: the folder's photos, not the library's.
     let options = SearchOptions::best(20);
-    match world.engine.search(&Query::parse("red in:other", true).unwrap(), options).unwrap() {
+    match world
+        .engine
+        .search(&Query::parse("red in:other", true).unwrap(), options)
+        .unwrap()
+    {
         SearchResults::Matches { searched, total, .. } => assert_eq!((searched, total), (half, half)),
         SearchResults::Gallery(_) => panic!("a query"),
     }
