@@ -575,9 +575,10 @@ impl Engine {
         let path = self.data.preview_path(id);
         let failed = EngineError::Preview;
         match photo.preview {
-            PreviewState::Done => return Ok(path),
+            PreviewState::Done if whole_jpeg(&path) => return Ok(path),
             PreviewState::Failed => return Err(failed(photo.last_error.clone().unwrap_or_default())),
-            PreviewState::Pending => {}
+            // Not made yet, or made and since lost or damaged: made now.
+            PreviewState::Done | PreviewState::Pending => {}
         }
         match self
             .previews
@@ -637,7 +638,7 @@ impl Engine {
             .find(|&side| side >= long_side)
             .unwrap_or(RENDITION_SIDES[RENDITION_SIDES.len() - 1]);
         let path = self.data.rendition_path(id, side);
-        if path.is_file() {
+        if whole_jpeg(&path) {
             return Ok(path);
         }
         // Decoded as small as keeps the long side: the short side may shrink by the
@@ -713,6 +714,22 @@ impl Engine {
     ) -> Result<IndexSummary, EngineError> {
         pipeline::run(Arc::clone(self), sources, options, cancel, Arc::new(events)).await
     }
+}
+
+/// Whether a JPEG motis wrote (a preview, a rendition) is still whole, by its first and
+/// last markers: a damaged disk or a person tidying the data folder may have emptied,
+/// truncated or removed it, and the screen would show nothing.
+fn whole_jpeg(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let (mut start, mut end) = ([0u8; 2], [0u8; 2]);
+    file.read_exact(&mut start).is_ok()
+        && file.seek(SeekFrom::End(-2)).is_ok()
+        && file.read_exact(&mut end).is_ok()
+        && start == [0xFF, 0xD8]
+        && end == [0xFF, 0xD9]
 }
 
 /// `~/…` as the shell would expand it: a path typed inside a quoted query is not.

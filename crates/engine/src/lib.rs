@@ -43,7 +43,7 @@ pub use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("{path}: catalog database error: {source}")]
+    #[error("{}: {}", path.display(), sqlite_message(source))]
     Sqlite { path: PathBuf, source: rusqlite::Error },
     #[error("{path}: the catalog was written by a newer motis (schema {found}, this motis knows up to {known})")]
     TooNew { path: PathBuf, found: i64, known: i64 },
@@ -106,6 +106,20 @@ pub enum EngineError {
     Query(#[from] QueryError),
     #[error("an indexing worker stopped unexpectedly: {0}")]
     Worker(String),
+}
+
+/// What a catalog error says: for a damaged file, that motis leaves it as it is and the way
+/// out, for it holds a person's whole catalog; else SQLite's words.
+fn sqlite_message(error: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match error.sqlite_error_code() {
+        Some(DatabaseCorrupt | NotADatabase) => format!(
+            "the catalog is damaged ({error}); motis leaves it as it is. Move it aside and run \
+             motis index to build a new one (your photos are not touched; each is read and \
+             encoded again), or put back a copy from a backup"
+        ),
+        _ => format!("catalog database error: {error}"),
+    }
 }
 
 /// The small, stable set of error kinds front ends act on: the CLI maps them to exit

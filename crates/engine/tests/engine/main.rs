@@ -1,6 +1,7 @@
 //! The engine's integration tests: one binary, one module per part.
 
 mod catalog;
+mod damage;
 mod fake_library;
 mod library;
 mod pipeline;
