@@ -276,6 +276,20 @@ test('a photo skipped for stopping motis is listed with its cause, and Try them 
   expect(app.failures.map((f) => f.id)).toEqual([3]);
 });
 
+test('a full disk pauses indexing with what to do, and Resume goes on once there is space', async () => {
+  const backend = new MockBackend(40, 0);
+  backend.diskFullAt = 12;
+  const app = new AppModel(backend);
+  const { findByTestId, getByText } = render(App, { app });
+  await waitFor(() => expect(app.paused && !app.indexing).toBe(true));
+  expect(getByText(/the disk is full\. Free space on it/)).toBeTruthy();
+  expect(app.status?.encoded).toBe(backend.encoded);
+  backend.diskFullAt = null;
+  await fireEvent.click(await findByTestId('resume'));
+  await waitFor(() => expect(app.status?.encoded).toBe(40));
+  expect(app.paused).toBe(false);
+});
+
 test('pausing keeps what is encoded searchable, and Resume finishes the run', async () => {
   const backend = new MockBackend(60, 20);
   const app = new AppModel(backend);

@@ -132,6 +132,35 @@ impl DataDir {
         self.root.join("indexes").join("strategy")
     }
 
+    /// `error`, said plainly when the cause is this folder's disk: full, read-only, or a
+    /// folder motis may not write (SQLite says only "unable to open" for the last two).
+    pub(crate) fn explain(&self, error: EngineError) -> EngineError {
+        if error.disk_problem().is_some() {
+            return error.in_data_folder(&self.root);
+        }
+        let probe = self.root.join(".motis-write-test");
+        match File::create(&probe) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+                error
+            }
+            Err(cause)
+                if matches!(
+                    cause.kind(),
+                    std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                EngineError::ReadOnly {
+                    folder: self.root.clone(),
+                }
+            }
+            Err(cause) if cause.kind() == std::io::ErrorKind::StorageFull => EngineError::DiskFull {
+                folder: self.root.clone(),
+            },
+            Err(_) => error,
+        }
+    }
+
     /// Only one process may write a data folder's catalog and indexes at a time; the
     /// lock is released when the returned file closes, also when the process is killed.
     pub(crate) fn lock_for_writing(&self) -> Result<File, EngineError> {

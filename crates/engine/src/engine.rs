@@ -14,7 +14,7 @@ use crate::cutoff::{self, Spread};
 use crate::data::RENDITION_SIDES;
 use crate::live_index::LiveIndex;
 use crate::pipeline::{self, IndexOptions};
-use crate::previews::{Made, PreviewDesk};
+use crate::previews::PreviewDesk;
 use crate::reading::{self, Reads};
 use crate::{
     CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, Filters, GalleryPosition, IndexChoice,
@@ -164,7 +164,7 @@ impl Engine {
         let data = DataDir::create(&config.data_dir)?;
         let model = config.models.open(&config.model)?;
         let key = model_key(&model);
-        let catalog = Catalog::open(&data.catalog_path())?;
+        let catalog = Catalog::open(&data.catalog_path()).map_err(|error| data.explain(error))?;
         let index = LiveIndex::open(&data.index_path(&key), model.manifest.embedding_dim, &catalog, &key)?;
         let reads = Reads::of(&data);
         Ok(Engine {
@@ -244,11 +244,11 @@ impl Engine {
         })
     }
 
-    /// Make the preview of one photo; returns its upright size and EXIF orientation.
-    pub(crate) fn make_preview(&self, id: PhotoId, origin: &Origin) -> Made {
+    /// Make the preview of one photo; returns its upright size and EXIF orientation. The
+    /// error as it is: a run tells a full disk from a photo's own failure.
+    pub(crate) fn preview_outcome(&self, id: PhotoId, origin: &Origin) -> Result<(u32, u32, u8), EngineError> {
         self.decode(origin, PREVIEW_LONG_SIDE)
             .and_then(|decoded| self.preview_from(id, &decoded))
-            .map_err(|error| error.to_string())
     }
 
     /// Write the preview of photo `id` from `decoded` (decoded with its shorter side at
@@ -580,10 +580,21 @@ impl Engine {
             // Not made yet, or made and since lost or damaged: made now.
             PreviewState::Done | PreviewState::Pending => {}
         }
-        match self
-            .previews
-            .for_screen(arrival, id, || self.make_preview(id, &photo.origin))
-        {
+        // A full or read-only disk is not the photo's failure: not recorded as one.
+        let mut disk = None;
+        let made = self.previews.for_screen(arrival, id, || {
+            self.preview_outcome(id, &photo.origin).map_err(|error| {
+                let text = error.to_string();
+                if error.disk_problem().is_some() {
+                    disk = Some(error.in_data_folder(self.data.root()));
+                }
+                text
+            })
+        });
+        if let Some(error) = disk {
+            return Err(error);
+        }
+        match made {
             Some(made) => {
                 // A run records it when its worker reaches the photo; without one, it is
                 // recorded here.

@@ -73,6 +73,18 @@ pub enum EngineError {
     NoDataDir,
     #[error("{path}: another motis is indexing this data folder; wait for it or stop it")]
     Busy { path: PathBuf },
+    /// The data folder's disk filled up during a run, which stopped there.
+    #[error(
+        "{}: the disk is full. Free space on it and run motis index again: nothing indexed so far is lost",
+        folder.display()
+    )]
+    DiskFull { folder: PathBuf },
+    #[error(
+        "{}: motis cannot write to its data folder (a read-only disk or folder); \
+         make it writable, or use another data folder",
+        folder.display()
+    )]
+    ReadOnly { folder: PathBuf },
     #[error("{0}: no such models folder")]
     ModelsDirMissing(PathBuf),
     #[error("no model {id:?} in {searched} (installed: {installed})")]
@@ -136,6 +148,8 @@ pub enum ErrorCode {
     PermissionDenied,
     /// A query that cannot be understood; the message says what is wrong with it.
     BadQuery,
+    /// The data folder's disk is full: indexing pauses until there is space.
+    DiskFull,
     Failed,
 }
 
@@ -167,7 +181,61 @@ impl ErrorCode {
     }
 }
 
+/// Why a write to the data folder failed, when the disk itself is the cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DiskProblem {
+    Full,
+    ReadOnly,
+}
+
+fn disk_problem_of_io(error: &std::io::Error) -> Option<DiskProblem> {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(DiskProblem::Full),
+        ErrorKind::ReadOnlyFilesystem => Some(DiskProblem::ReadOnly),
+        _ => None,
+    }
+}
+
 impl EngineError {
+    /// Whether this error is the data folder's disk being full or read-only: then a run
+    /// stops (no photo is failed for it) and says so.
+    pub(crate) fn disk_problem(&self) -> Option<DiskProblem> {
+        use rusqlite::ErrorCode::{DiskFull, ReadOnly};
+        match self {
+            EngineError::Sqlite { source, .. } => match source.sqlite_error_code() {
+                Some(DiskFull) => Some(DiskProblem::Full),
+                Some(ReadOnly) => Some(DiskProblem::ReadOnly),
+                // The WAL's shared memory file could not grow: a full disk says so this way.
+                _ if matches!(source, rusqlite::Error::SqliteFailure(e, _)
+                    if e.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE) =>
+                {
+                    Some(DiskProblem::Full)
+                }
+                _ => None,
+            },
+            EngineError::DataDir { source, .. } => disk_problem_of_io(source),
+            EngineError::Media(motis_media::MediaError::Write { source, .. }) => disk_problem_of_io(source),
+            EngineError::Index(motis_index::IndexError::Write { source, .. }) => disk_problem_of_io(source),
+            EngineError::DiskFull { .. } => Some(DiskProblem::Full),
+            EngineError::ReadOnly { .. } => Some(DiskProblem::ReadOnly),
+            _ => None,
+        }
+    }
+
+    /// This error, said plainly when the disk is the cause.
+    pub(crate) fn in_data_folder(self, folder: &std::path::Path) -> EngineError {
+        match self.disk_problem() {
+            Some(DiskProblem::Full) => EngineError::DiskFull {
+                folder: folder.to_owned(),
+            },
+            Some(DiskProblem::ReadOnly) => EngineError::ReadOnly {
+                folder: folder.to_owned(),
+            },
+            None => self,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             EngineError::ModelsDirMissing(_)
@@ -178,6 +246,7 @@ impl EngineError {
             EngineError::NoSuchPhoto(_) | EngineError::NotInCatalog(_) => ErrorCode::NoSuchPhoto,
             EngineError::Busy { .. } => ErrorCode::Busy,
             EngineError::Query(_) => ErrorCode::BadQuery,
+            EngineError::DiskFull { .. } => ErrorCode::DiskFull,
             EngineError::LibraryListing {
                 source: LibraryError::Denied(_),
                 ..

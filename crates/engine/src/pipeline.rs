@@ -145,7 +145,46 @@ fn failed(sink: &Sink, id: Option<PhotoId>, path: &Path, cause: String) {
     });
 }
 
+/// The first write that failed for the disk itself (full, read-only): it stops the run,
+/// and no photo is failed for it.
+#[derive(Clone, Default)]
+struct DiskTrouble(Shared<Option<EngineError>>);
+
+impl DiskTrouble {
+    /// The text a photo's failure records for `error`, unless the disk is the cause: then
+    /// the error is kept and `stop` cancelled.
+    fn note(&self, error: EngineError, stop: &CancellationToken) -> String {
+        let text = error.to_string();
+        if error.disk_problem().is_some() {
+            lock(&self.0).get_or_insert(error);
+            stop.cancel();
+        }
+        text
+    }
+
+    fn happened(&self) -> bool {
+        lock(&self.0).is_some()
+    }
+
+    fn take(&self) -> Result<(), EngineError> {
+        lock(&self.0).take().map_or(Ok(()), Err)
+    }
+}
+
 pub(crate) async fn run(
+    engine: Arc<Engine>,
+    sources: Vec<Source>,
+    options: IndexOptions,
+    cancel: CancellationToken,
+    sink: Sink,
+) -> Result<IndexSummary, EngineError> {
+    let folder = engine.data.root().to_owned();
+    run_holding_the_lock(engine, sources, options, cancel, sink)
+        .await
+        .map_err(|error| error.in_data_folder(&folder))
+}
+
+async fn run_holding_the_lock(
     engine: Arc<Engine>,
     sources: Vec<Source>,
     options: IndexOptions,
@@ -466,17 +505,18 @@ async fn make_previews(
     engine.previews.set_run_active(true);
     let (sender, mut results) = mpsc::channel(64);
     let maker = Arc::clone(engine);
-    let workers = spawn_pool(
-        jobs,
-        options.decode_workers,
-        cancel,
-        sender,
-        || (),
+    let (stop, trouble) = (cancel.child_token(), DiskTrouble::default());
+    let workers = spawn_pool(jobs, options.decode_workers, &stop, sender, || (), {
+        let (stop, trouble) = (stop.clone(), trouble.clone());
         move |(), (id, origin): (PhotoId, Origin)| {
-            let made = maker.previews.in_background(id, || maker.make_preview(id, &origin));
-            Some((id, origin, made))
-        },
-    );
+            let made = maker.previews.in_background(id, || {
+                maker
+                    .preview_outcome(id, &origin)
+                    .map_err(|error| trouble.note(error, &stop))
+            });
+            (!trouble.happened()).then_some((id, origin, made))
+        }
+    });
     let recorder = {
         let (writer, sink, engine) = (Arc::clone(writer), Arc::clone(sink), Arc::clone(engine));
         blocking(move || {
@@ -504,7 +544,7 @@ async fn make_previews(
     let (made, failed) = recorded?;
     summary.previews += made;
     summary.failed += failed;
-    Ok(())
+    trouble.take()
 }
 
 /// Previews made, written to the catalog in batches and then dropped from the preview
@@ -605,9 +645,11 @@ async fn encode(
     let spec = engine.model.input.clone();
     let min_short_side = spec.min_decode_side();
     engine.previews.set_run_active(true);
+    let trouble = DiskTrouble::default();
     let decoders = {
         let failures = outcome_sender.clone();
         let reader = Arc::clone(engine);
+        let (trouble, halt) = (trouble.clone(), stop.clone());
         spawn_pool(
             jobs,
             options.decode_workers,
@@ -622,11 +664,14 @@ async fn encode(
                     let made = reader.previews.in_background(id, || {
                         let decoded = reader
                             .decode(&origin, PREVIEW_LONG_SIDE.max(min_short_side))
-                            .map_err(|e| e.to_string())?;
-                        let made = reader.preview_from(id, &decoded).map_err(|e| e.to_string());
+                            .map_err(|e| trouble.note(e, &halt))?;
+                        let made = reader.preview_from(id, &decoded).map_err(|e| trouble.note(e, &halt));
                         decoded_here = Some(decoded);
                         made
                     });
+                    if trouble.happened() {
+                        return None;
+                    }
                     let failed = made.is_err();
                     let _ = failures.blocking_send(Outcome::Preview {
                         id,
@@ -647,7 +692,10 @@ async fn encode(
                 match ready {
                     Ok(()) => Some(Prepared { id, pixels }),
                     Err(error) => {
-                        let (label, cause) = (origin.label(), error.to_string());
+                        let (label, cause) = (origin.label(), trouble.note(error, &halt));
+                        if trouble.happened() {
+                            return None;
+                        }
                         let _ = failures.blocking_send(Outcome::Failed { id, label, cause });
                         None
                     }
@@ -757,6 +805,7 @@ async fn encode(
     summary.encoded += encoded;
     summary.failed += failed;
     summary.previews += previews;
+    trouble.take()?;
     match first_error {
         Some(error) => Err(error),
         None => Ok(()),

@@ -439,6 +439,11 @@ export class AppModel {
       await this.backend.startIndexing((event) => this.onIndexEvent(event), options);
     } catch (error) {
       this.error = describeError(error);
+      // A full disk pauses indexing (its message says what to free); Resume goes on.
+      if (isCommandError(error) && error.code === 'disk_full') {
+        this.progress = null;
+        this.paused = true;
+      }
     }
     await this.reload();
     // Both at once: "Resume" shows when indexing is false, and must then start a new run.

@@ -4,7 +4,14 @@
 import { MockBackend } from './mock-backend';
 import { TauriBackend } from './tauri-backend';
 
-export type ErrorCode = 'model_or_runtime' | 'no_such_photo' | 'busy' | 'permission_denied' | 'bad_query' | 'failed';
+export type ErrorCode =
+  | 'model_or_runtime'
+  | 'no_such_photo'
+  | 'busy'
+  | 'permission_denied'
+  | 'bad_query'
+  | 'disk_full'
+  | 'failed';
 
 /** How every command fails: a stable code the page acts on, and a message for people. */
 export interface CommandError {

@@ -25,6 +25,8 @@ import type {
   Source,
 } from './backend';
 
+/** Where the mock says its data folder is. */
+const MOCK_DATA = '/mock/data';
 /** What the engine says of a photo it skips because reading it stopped motis twice. */
 export const SKIPPED = 'motis stopped while reading this photo, twice';
 
@@ -214,6 +216,8 @@ export class MockBackend implements Backend {
   stepMs: number;
   /** Photos the demo gallery adds, or null when there is none. */
   demo: number | null = null;
+  /** Encoding stops here with the engine's full-disk error, until set to null. */
+  diskFullAt: number | null = null;
   /** Ids whose preview "fails", with the cause (see SKIPPED). */
   broken = new Map<number, string>();
   private cancelled = false;
@@ -444,6 +448,9 @@ export class MockBackend implements Backend {
         }
         if (phase === 'encoding' && switching()) this.nextEncoded = done;
         else if (phase === 'encoding') this.encoded = done;
+        if (phase === 'encoding' && this.diskFullAt !== null && done >= this.diskFullAt) {
+          throw { code: 'disk_full', message: `${MOCK_DATA}: the disk is full. Free space on it and run motis index again: nothing indexed so far is lost` };
+        }
         if (phase === 'scanning' && done === steps) this.scanned = true;
         onEvent({ kind: 'progress', phase, done, total: steps, failed: phase === 'scanning' ? 0 : failed });
         if (done >= steps) break;

@@ -22,13 +22,18 @@ fn indexed(dir: &Path) -> std::sync::Arc<Engine> {
     engine
 }
 
-fn try_open(data: &Path) -> Result<Engine, motis_engine::EngineError> {
-    Engine::open(&EngineConfig {
+/// The demo model on the data folder `data`, as `open` uses it.
+pub fn config(data: &Path) -> EngineConfig {
+    EngineConfig {
         data_dir: data.to_owned(),
         models: ModelFolders::new(repo().join("models"), None),
         model: "motis-demo".into(),
         threads: 1,
-    })
+    }
+}
+
+fn try_open(data: &Path) -> Result<Engine, motis_engine::EngineError> {
+    Engine::open(&config(data))
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod damage;
+mod disk;
 mod fake_library;
 mod library;
 mod pipeline;
