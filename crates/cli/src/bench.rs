@@ -18,6 +18,7 @@ use crate::Global;
 mod compare;
 mod index;
 mod library;
+mod load;
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -55,6 +56,10 @@ enum BenchCommand {
     /// CLIP-like or the data folder's own (build time, bytes per vector, latency,
     /// recall@10 against an exact search).
     Index(index::IndexBenchArgs),
+    /// Instead of the pipeline: searches and gallery pages while a run encodes a large
+    /// generated gallery, in this process and from other `motis` processes (latency under
+    /// load against idle, errors, memory).
+    Load(load::LoadArgs),
 }
 
 const DISTINCT_PHOTOS: usize = 32;
@@ -132,8 +137,10 @@ struct Timings {
 }
 
 pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()> {
-    if let Some(BenchCommand::Index(index)) = args.what {
-        return index::run(global, index, out);
+    match args.what {
+        Some(BenchCommand::Index(index)) => return index::run(global, index, out),
+        Some(BenchCommand::Load(load)) => return load::run(global, load, out),
+        None => {}
     }
     if !args.compare.is_empty() {
         return compare::run(global, &args.compare, args.json, out);
