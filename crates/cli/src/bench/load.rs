@@ -40,6 +40,8 @@ pub struct LoadArgs {
 const GALLERY_PAGE: usize = 2000;
 /// Distinct photos written; the rest are copies (each copy is a photo of its own).
 const DISTINCT: usize = 24;
+/// `motis` processes started side by side, as scripts would run them.
+const CLI_WORKERS: usize = 2;
 
 #[derive(Default)]
 struct Timings {
@@ -169,7 +171,12 @@ fn cli_search(data: &Path, global: &Global, text: &str) -> Result<()> {
 pub fn run(global: &Global, args: LoadArgs, out: &mut impl Write) -> Result<()> {
     let scratch = tempfile::tempdir().context("cannot make a scratch folder")?;
     let gallery = scratch.path().join("gallery");
-    eprintln!("writing {} photos of {} px to {}", args.photos, args.side, gallery.display());
+    eprintln!(
+        "writing {} photos of {} px to {}",
+        args.photos,
+        args.side,
+        gallery.display()
+    );
     write_gallery(&gallery, args.photos, args.side)?;
     let data: PathBuf = scratch.path().join("data");
     let mut config = crate::engine_config(global)?;
@@ -227,16 +234,27 @@ pub fn run(global: &Global, args: LoadArgs, out: &mut impl Write) -> Result<()> 
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
-        let cli = scope.spawn(|| {
-            let mut timings = Timings::default();
-            let mut round = 0;
-            while !run.is_finished() {
-                let started = Instant::now();
-                timings.record(started, cli_search(&data, global, QUERIES[round % QUERIES.len()]));
-                round += 1;
-            }
-            timings
-        });
+        // Two scripts at once, each a search, then the gallery's first page (`search ""`).
+        let cli: Vec<_> = (0..CLI_WORKERS)
+            .map(|worker| {
+                let (data, run) = (&data, &run);
+                scope.spawn(move || {
+                    let mut timings = Timings::default();
+                    let mut round = worker;
+                    while !run.is_finished() {
+                        let text = if round % 2 == 0 {
+                            QUERIES[round / 2 % QUERIES.len()]
+                        } else {
+                            ""
+                        };
+                        let started = Instant::now();
+                        timings.record(started, cli_search(data, global, text));
+                        round += 1;
+                    }
+                    timings
+                })
+            })
+            .collect();
         let mut screen = Screen {
             engine: &engine,
             queries: queries.clone(),
@@ -251,7 +269,13 @@ pub fn run(global: &Global, args: LoadArgs, out: &mut impl Write) -> Result<()> 
             pages.record(started, screen.page());
         }
         let during = (searches, pages);
-        let cli = cli.join().expect("the CLI's thread");
+        let mut cli_timings = Timings::default();
+        for worker in cli {
+            let timings = worker.join().expect("a CLI thread");
+            cli_timings.took.extend(timings.took);
+            cli_timings.errors.extend(timings.errors);
+        }
+        let cli = cli_timings;
         finished.store(true, Ordering::SeqCst);
         sampler.join().expect("the memory sampler");
         (during, cli)
@@ -274,15 +298,21 @@ pub fn run(global: &Global, args: LoadArgs, out: &mut impl Write) -> Result<()> 
         after: None,
         round: 0,
     };
-    let (mut searches_idle, mut pages_idle, mut cli_idle) = (Timings::default(), Timings::default(), Timings::default());
+    let (mut searches_idle, mut pages_idle, mut cli_idle) =
+        (Timings::default(), Timings::default(), Timings::default());
     for round in 0..200 {
         let started = Instant::now();
         searches_idle.record(started, screen.search());
         let started = Instant::now();
         pages_idle.record(started, screen.page());
         if round < 30 {
+            let text = if round % 2 == 0 {
+                QUERIES[round / 2 % QUERIES.len()]
+            } else {
+                ""
+            };
             let started = Instant::now();
-            cli_idle.record(started, cli_search(&data, global, QUERIES[round % QUERIES.len()]));
+            cli_idle.record(started, cli_search(&data, global, text));
         }
     }
     let mut errors: Vec<String> = [&searches, &pages, &cli, &searches_idle, &pages_idle, &cli_idle]
@@ -325,16 +355,28 @@ pub fn run(global: &Global, args: LoadArgs, out: &mut impl Write) -> Result<()> 
             loaded.p50_ms / idle.p50_ms
         )
     };
-    writeln!(out, "{}", row("search", &report.searches_during_run, &report.searches_idle))?;
     writeln!(
         out,
         "{}",
-        row("gallery page", &report.gallery_pages_during_run, &report.gallery_pages_idle)
+        row("search", &report.searches_during_run, &report.searches_idle)
     )?;
     writeln!(
         out,
         "{}",
-        row("motis search (CLI)", &report.cli_searches_during_run, &report.cli_searches_idle)
+        row(
+            "gallery page",
+            &report.gallery_pages_during_run,
+            &report.gallery_pages_idle
+        )
+    )?;
+    writeln!(
+        out,
+        "{}",
+        row(
+            "motis processes",
+            &report.cli_searches_during_run,
+            &report.cli_searches_idle
+        )
     )?;
     writeln!(
         out,
