@@ -874,6 +874,36 @@ fn models_import_names_what_is_missing_and_leaves_nothing_behind() {
     assert_eq!(left, ["tokenizers"], "no model folder and no staging folder remain");
 }
 
+#[test]
+fn models_import_refuses_sizes_no_model_has_before_allocating_for_them() {
+    let work = tempfile::tempdir().unwrap();
+    let models = work.path().join("models");
+    copy_tree(&repo().join("models/tokenizers"), &models.join("tokenizers"));
+    let preprocess = r#"{"size": [100000, 100000], "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}"#;
+    for (n, (file, text, says)) in [
+        ("visual/preprocess_cfg.json", preprocess, "image size [100000, 100000]"),
+        (
+            "config.json",
+            r#"{"embed_dim": 8, "text_cfg": {"context_length": 0}}"#,
+            "context length 0",
+        ),
+        ("config.json", r#"{"embed_dim": 0}"#, "embedding dimension 0"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let source = immich_folder(&work.path().join(n.to_string()));
+        std::fs::write(source.join(file), text).unwrap();
+        let output = import_into(&models, &source);
+        assert_eq!(output.status.code(), Some(3), "{file}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(file) && stderr(&output).contains(says),
+            "{file}: {}",
+            stderr(&output)
+        );
+    }
+}
+
 fn json_file(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

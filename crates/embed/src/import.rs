@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::manifest::{FORMAT, sha256_hex};
+use crate::manifest::{FORMAT, image_shape_problem, sha256_hex, text_shape_problem};
 use crate::{
     ClipTokenizer, EmbedError, ImageEncoder, ImageTower, Manifest, Model, ModelFile, ModelSource, Runtime, TextEncoder,
     TextTower,
@@ -317,6 +317,12 @@ pub fn install_staged(
         Size::Square(side) => [side, side],
         Size::HeightWidth(size) => size,
     };
+    if let Some(problem) = image_shape_problem(size, preprocess.mean, preprocess.std) {
+        return Err(refuse(&preprocess_path, problem));
+    }
+    if let Some(problem) = text_shape_problem(config.text_cfg.context_length, config.embed_dim) {
+        return Err(refuse(&staging.join("config.json"), problem));
+    }
     let visual = staging.join("visual").join("model.onnx");
     let textual = staging.join("textual").join("model.onnx");
     let (image_input, image_output) = interface_names(runtime, &visual)?;

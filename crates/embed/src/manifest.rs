@@ -10,6 +10,52 @@ use crate::{EmbedError, VerifiedFiles};
 
 pub(crate) const FORMAT: u32 = 1;
 
+// Beyond these a model's configuration is damaged or hostile, not a bigger model
+// (CLIP-style models take 224–560 px, 64–248 tokens and give 512–1,536 dimensions), and
+// obeying it would ask for gigabytes before anything could fail.
+const MAX_IMAGE_SIDE: u32 = 2048;
+const MAX_CONTEXT: usize = 1024;
+const MAX_EMBEDDING_DIM: usize = 16384;
+
+/// What is wrong with a model's image input, if anything: `size` is `[height, width]`.
+pub(crate) fn image_shape_problem(size: [u32; 2], mean: [f32; 3], std: [f32; 3]) -> Option<String> {
+    if size.iter().any(|&side| side == 0 || side > MAX_IMAGE_SIDE) {
+        return Some(format!(
+            "image size {size:?} is not a model input (each side 1 to {MAX_IMAGE_SIDE} pixels)"
+        ));
+    }
+    if !mean.iter().chain(&std).all(|v| v.is_finite()) || std.contains(&0.0) {
+        return Some(format!(
+            "image mean {mean:?} and std {std:?} must be finite numbers, the std not zero"
+        ));
+    }
+    None
+}
+
+/// What is wrong with a model's text input and embedding, if anything.
+pub(crate) fn text_shape_problem(context_length: usize, embedding_dim: usize) -> Option<String> {
+    if !(2..=MAX_CONTEXT).contains(&context_length) {
+        return Some(format!(
+            "context length {context_length} is not a text input (2, for the start and end tokens, to {MAX_CONTEXT})"
+        ));
+    }
+    if !(1..=MAX_EMBEDDING_DIM).contains(&embedding_dim) {
+        return Some(format!(
+            "embedding dimension {embedding_dim} is not one a model gives (1 to {MAX_EMBEDDING_DIM})"
+        ));
+    }
+    None
+}
+
+/// Whether `path` names a file inside the model's folder: relative, and never `..`.
+fn inside_folder(path: &str) -> bool {
+    let path = Path::new(path);
+    path.is_relative()
+        && path
+            .components()
+            .all(|part| matches!(part, std::path::Component::Normal(_)))
+}
+
 /// `manifest.json` of a model folder; the format is documented in models/README.md.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Manifest {
@@ -133,20 +179,23 @@ impl Model {
                 manifest.image.interpolation
             )));
         }
-        let [height, width] = manifest.image.size;
-        if height == 0 || width == 0 || manifest.image.std.contains(&0.0) {
-            return Err(invalid("image.size and image.std must not be zero".into()));
+        if let Some(problem) = image_shape_problem(manifest.image.size, manifest.image.mean, manifest.image.std)
+            .or_else(|| text_shape_problem(manifest.text.context_length, manifest.embedding_dim))
+        {
+            return Err(invalid(problem));
         }
-        if manifest.text.context_length < 2 {
-            return Err(invalid(
-                "text.context_length must leave room for the start and end tokens".into(),
-            ));
+        if let Some(outside) = manifest.files.iter().find(|f| !inside_folder(&f.path)) {
+            return Err(invalid(format!(
+                "{:?} is not a file inside the model's folder",
+                outside.path
+            )));
         }
         for tower_file in [&manifest.image.file, &manifest.text.file] {
             if !manifest.files.iter().any(|f| &f.path == tower_file) {
                 return Err(invalid(format!("{tower_file} is not listed in files with its sha256")));
             }
         }
+        let [height, width] = manifest.image.size;
         let input = InputSpec {
             width,
             height,
@@ -234,5 +283,45 @@ pub fn sha256_file(path: &Path) -> std::io::Result<[u8; 32]> {
             return Ok(hasher.finalize().into());
         }
         hasher.update(&buffer[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The clip-tiny fixture's manifest changed by `change`, opened from a folder of its own.
+    fn open_changed(change: impl Fn(&mut serde_json::Value)) -> Result<Model, EmbedError> {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/clip-tiny/manifest.json");
+        let mut manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+        change(&mut manifest);
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("manifest.json"), manifest.to_string()).unwrap();
+        Model::open(folder.path())
+    }
+
+    fn refusal(change: impl Fn(&mut serde_json::Value)) -> String {
+        match open_changed(change) {
+            Err(EmbedError::Manifest { reason, .. }) => reason,
+            other => panic!("not refused as a manifest: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_manifest_asking_for_shapes_no_model_has_or_files_outside_its_folder_is_refused() {
+        assert!(open_changed(|_| {}).is_ok(), "the fixture itself opens");
+        assert!(refusal(|m| m["image"]["size"] = serde_json::json!([64, 0])).contains("image size [64, 0]"));
+        assert!(refusal(|m| m["image"]["size"] = serde_json::json!([4_000_000_000u32, 64])).contains("image size"));
+        assert!(refusal(|m| m["image"]["std"][1] = serde_json::json!(0.0)).contains("std"));
+        assert!(refusal(|m| m["text"]["context_length"] = 1.into()).contains("context length 1"));
+        assert!(refusal(|m| m["text"]["context_length"] = 1_000_000.into()).contains("context length 1000000"));
+        assert!(refusal(|m| m["embedding_dim"] = 0.into()).contains("embedding dimension 0"));
+        for outside in ["../image.onnx", "/etc/passwd", "a/../../b"] {
+            let reason = refusal(|m| m["files"][0]["path"] = outside.into());
+            assert!(
+                reason.contains("not a file inside the model's folder"),
+                "{outside}: {reason}"
+            );
+        }
     }
 }

@@ -72,7 +72,13 @@ fn needed(files: &[RepoFile]) -> Vec<RepoFile> {
             let parts: Vec<&str> = file.path.split('/').collect();
             match parts.as_slice() {
                 ["config.json"] => true,
-                ["visual" | "textual", name] => !name.ends_with(".armnn") && !name.ends_with(".rknn"),
+                // A name that is not a plain file name would land outside the model's folder.
+                ["visual" | "textual", name] => {
+                    !matches!(*name, "" | "." | "..")
+                        && !name.contains('\\')
+                        && !name.ends_with(".armnn")
+                        && !name.ends_with(".rknn")
+                }
                 _ => false,
             }
         })
@@ -393,7 +399,7 @@ mod tests {
     }
 
     #[test]
-    fn only_what_the_model_needs_is_fetched() {
+    fn only_what_the_model_needs_is_fetched_and_nothing_named_outside_its_folder() {
         let files = [
             ".gitattributes",
             "README.md",
@@ -406,6 +412,10 @@ mod tests {
             "textual/model.onnx",
             "textual/tokenizer.json",
             "textual/model.rknn",
+            "visual/..",
+            "textual/.",
+            "visual/",
+            "textual/..\\config.json",
         ]
         .map(file);
         let paths: Vec<String> = needed(&files).into_iter().map(|f| f.path).collect();

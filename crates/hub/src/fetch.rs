@@ -3,6 +3,7 @@
 //! interruption, retried with back-off on 429 and 5xx answers, and checked against the
 //! listed sha256 (large files) or git blob SHA-1 (the rest) before it gets its name.
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,11 @@ pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
 /// Attempts per request before a 429, a 5xx or a dropped connection is an error.
 const ATTEMPTS: u32 = 6;
 const LONGEST_WAIT: Duration = Duration::from_secs(60);
+/// The Hub pages a tree by 1,000 entries or more; a model's repository has tens of files.
+const MAX_TREE_PAGES: usize = 1000;
+/// A file larger than a terabyte is not a model's: its size is a damaged listing's, and
+/// sums of such sizes would overflow.
+const MAX_FILE_BYTES: u64 = 1 << 40;
 
 /// One file of a repository at a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,13 +194,32 @@ impl Hub {
             "{}/api/models/{repo}/tree/{}?recursive=true",
             self.endpoint, info.sha
         ));
+        let mut pages = HashSet::new();
+        let mut paths = HashSet::new();
         // The tree API pages long listings, linking each page to the next.
         while let Some(url) = next.take() {
+            let refuse = |reason: String| HubError::Protocol {
+                url: url.clone(),
+                reason,
+            };
+            // A server that links back to a page it sent would keep a download listing for good.
+            if !pages.insert(url.clone()) || pages.len() > MAX_TREE_PAGES {
+                return Err(refuse(format!(
+                    "the listing does not end (it links back to a page it sent, or runs past {MAX_TREE_PAGES} pages)"
+                )));
+            }
             let (entries, link): (Vec<TreeEntry>, Option<String>) = self.get_json_with_link(&url)?;
             next = link;
             for entry in entries.into_iter().filter(|e| e.kind == "file") {
+                let size = entry.lfs.as_ref().map_or(entry.size, |lfs| lfs.size);
+                if size > MAX_FILE_BYTES {
+                    return Err(refuse(format!("{} is listed with {size} bytes", entry.path)));
+                }
+                if !paths.insert(entry.path.clone()) {
+                    return Err(refuse(format!("{} is listed twice", entry.path)));
+                }
                 files.push(RepoFile {
-                    size: entry.lfs.as_ref().map_or(entry.size, |lfs| lfs.size),
+                    size,
                     sha256: entry.lfs.map(|lfs| lfs.oid),
                     blob_sha1: entry.oid,
                     path: entry.path,

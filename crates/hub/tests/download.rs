@@ -8,7 +8,7 @@ mod hub_server;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use hub_server::{COMMIT, HubServer, immich_tiny};
+use hub_server::{COMMIT, DamagedListing, HubServer, immich_tiny};
 use motis_embed::Runtime;
 use motis_hub::{DownloadEvent, DownloadRequest, Hub, HubError, download_model};
 
@@ -279,6 +279,35 @@ fn a_missing_repository_revision_or_file_is_a_clear_error() {
         "{error}"
     );
     assert!(installed(models.path()).is_empty());
+}
+
+#[test]
+fn a_listing_that_never_ends_repeats_a_file_or_gives_impossible_sizes_is_refused_and_fetches_nothing() {
+    for (damage, says) in [
+        (DamagedListing::LinksBack, "does not end"),
+        (DamagedListing::ListsTwice, "config.json is listed twice"),
+        (
+            DamagedListing::Exabytes,
+            "visual/model.onnx is listed with 18446744073709551614 bytes",
+        ),
+    ] {
+        let server = server();
+        server.faults().damaged_listing = Some(damage);
+        let models = tempfile::tempdir().unwrap();
+        let (result, _) = download(&server, models.path());
+        let error = result.unwrap_err();
+        assert!(
+            matches!(&error, HubError::Protocol { url, reason } if url.contains("/tree/") && reason.contains(says)),
+            "{damage:?}: {error}"
+        );
+        let fetched: Vec<_> = server
+            .seen()
+            .into_iter()
+            .filter(|s| s.path.contains("/resolve/"))
+            .collect();
+        assert!(fetched.is_empty(), "{damage:?}: {fetched:?}");
+        assert!(installed(models.path()).is_empty() && leftovers(models.path()).is_empty());
+    }
 }
 
 #[test]

@@ -55,6 +55,19 @@ pub struct Faults {
     pub unavailable: bool,
     /// Files the server no longer has.
     pub missing: HashSet<String>,
+    /// A tree listing no download may follow.
+    pub damaged_listing: Option<DamagedListing>,
+}
+
+/// How a tree listing can be wrong.
+#[derive(Clone, Copy, Debug)]
+pub enum DamagedListing {
+    /// The second page links back to the first.
+    LinksBack,
+    /// `config.json` is listed on both pages.
+    ListsTwice,
+    /// `visual/model.onnx` is listed with a size no file has.
+    Exabytes,
 }
 
 /// One request the server saw: its path and its Range header.
@@ -250,15 +263,24 @@ fn api_answer(state: &State, stream: &mut TcpStream, rest: &str, query: &str) {
             serde_json::json!({"type": "directory", "oid": "d1", "size": 0, "path": "visual"}),
             serde_json::json!({"type": "directory", "oid": "d2", "size": 0, "path": "textual"}),
         ];
+        let damage = state.faults.lock().unwrap().damaged_listing;
         for file in &state.files {
             let mut entry = serde_json::json!({"type": "file", "path": file.path, "oid": file.blob_sha1()});
+            let size = match damage {
+                Some(DamagedListing::Exabytes) if file.path == "visual/model.onnx" => u64::MAX - 1,
+                _ => file.bytes.len() as u64,
+            };
             if file.lfs {
                 entry["size"] = 134.into();
-                entry["lfs"] = serde_json::json!({"oid": file.sha256(), "size": file.bytes.len(), "pointerSize": 134});
+                entry["lfs"] = serde_json::json!({"oid": file.sha256(), "size": size, "pointerSize": 134});
             } else {
-                entry["size"] = file.bytes.len().into();
+                entry["size"] = size.into();
             }
             entries.push(entry);
+        }
+        if let Some(DamagedListing::ListsTwice) = damage {
+            let config = entries.iter().find(|e| e["path"] == "config.json").unwrap().clone();
+            entries.push(config);
         }
         // Two pages, linked as the Hub links them.
         let half = entries.len() / 2;
@@ -274,8 +296,11 @@ fn api_answer(state: &State, stream: &mut TcpStream, rest: &str, query: &str) {
             state.repo
         );
         let mut headers = vec![("Content-Type", "application/json")];
+        let back = link.replace("&cursor=2", "");
         if !second {
             headers.push(("Link", &link));
+        } else if let Some(DamagedListing::LinksBack) = damage {
+            headers.push(("Link", &back));
         }
         return respond(
             stream,
