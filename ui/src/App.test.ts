@@ -276,15 +276,19 @@ test('a photo skipped for stopping motis is listed with its cause, and Try them 
   expect(app.failures.map((f) => f.id)).toEqual([3]);
 });
 
-test('a full disk pauses indexing with what to do, and Resume goes on once there is space', async () => {
+test.each([
+  ['disk_full', /the disk is full\. Free space on it/],
+  ['data_folder_gone', /the data folder is gone \(was its disk removed or unmounted\?\)\. Connect it again/],
+] as const)('a data disk that is %s pauses indexing with what to do, and Resume goes on once it is fine', async (trouble, says) => {
   const backend = new MockBackend(40, 0);
-  backend.diskFullAt = 12;
+  backend.diskTroubleAt = 12;
+  backend.diskTrouble = trouble;
   const app = new AppModel(backend);
   const { findByTestId, getByText } = render(App, { app });
   await waitFor(() => expect(app.paused && !app.indexing).toBe(true));
-  expect(getByText(/the disk is full\. Free space on it/)).toBeTruthy();
+  expect(getByText(says)).toBeTruthy();
   expect(app.status?.encoded).toBe(backend.encoded);
-  backend.diskFullAt = null;
+  backend.diskTroubleAt = null;
   await fireEvent.click(await findByTestId('resume'));
   await waitFor(() => expect(app.status?.encoded).toBe(40));
   expect(app.paused).toBe(false);

@@ -69,6 +69,28 @@ impl DataDir {
             .join(format!("{id}.jpg"))
     }
 
+    /// Make the folders from the data folder down to the one `path` goes in, never the data
+    /// folder itself: when it has gone (its disk removed), it would be made again on
+    /// another disk, hidden once the first comes back.
+    pub(crate) fn make_folders_for(&self, path: &Path) -> Result<(), EngineError> {
+        let parent = path.parent().unwrap_or(&self.root);
+        if parent.is_dir() {
+            return Ok(());
+        }
+        let below = parent.strip_prefix(&self.root).unwrap_or(Path::new(""));
+        let mut folder = self.root.clone();
+        for part in below.components() {
+            folder.push(part);
+            match std::fs::create_dir(&folder) {
+                Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => {
+                    return Err(EngineError::DataDir { path: folder, source: error });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// A rendition of a photo for the screen, `long_side` pixels on its long side.
     pub fn rendition_path(&self, id: PhotoId, long_side: u32) -> PathBuf {
         self.root
@@ -135,7 +157,7 @@ impl DataDir {
     /// `error`, said plainly when the cause is this folder's disk: full, read-only, or a
     /// folder motis may not write (SQLite says only "unable to open" for the last two).
     pub(crate) fn explain(&self, error: EngineError) -> EngineError {
-        if error.disk_problem().is_some() {
+        if error.disk_problem(&self.root).is_some() {
             return error.in_data_folder(&self.root);
         }
         let probe = self.root.join(".motis-write-test");

@@ -254,7 +254,9 @@ impl Engine {
     /// Write the preview of photo `id` from `decoded` (decoded with its shorter side at
     /// least [`PREVIEW_LONG_SIDE`], or whole); returns its upright size and orientation.
     pub(crate) fn preview_from(&self, id: PhotoId, decoded: &Decoded) -> Result<(u32, u32, u8), EngineError> {
-        write_preview(&decoded.image, PREVIEW_LONG_SIDE, &self.data.preview_path(id))?;
+        let path = self.data.preview_path(id);
+        self.data.make_folders_for(&path)?;
+        write_preview(&decoded.image, PREVIEW_LONG_SIDE, &path)?;
         Ok((decoded.width, decoded.height, decoded.orientation))
     }
 
@@ -580,12 +582,12 @@ impl Engine {
             // Not made yet, or made and since lost or damaged: made now.
             PreviewState::Done | PreviewState::Pending => {}
         }
-        // A full or read-only disk is not the photo's failure: not recorded as one.
+        // A full, read-only or removed disk is not the photo's failure: not recorded as one.
         let mut disk = None;
         let made = self.previews.for_screen(arrival, id, || {
             self.preview_outcome(id, &photo.origin).map_err(|error| {
                 let text = error.to_string();
-                if error.disk_problem().is_some() {
+                if error.disk_problem(self.data.root()).is_some() {
                     disk = Some(error.in_data_folder(self.data.root()));
                 }
                 text
@@ -659,6 +661,7 @@ impl Engine {
             _ => side,
         };
         let decoded = self.decode(&photo.origin, short_side)?;
+        self.data.make_folders_for(&path)?;
         write_preview(&decoded.image, side, &path)?;
         Ok(path)
     }

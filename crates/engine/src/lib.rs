@@ -85,6 +85,13 @@ pub enum EngineError {
         folder.display()
     )]
     ReadOnly { folder: PathBuf },
+    /// The data folder went away during a run: its disk was removed or unmounted.
+    #[error(
+        "{}: the data folder is gone (was its disk removed or unmounted?). Connect it again \
+         and run motis index again: nothing indexed so far is lost",
+        folder.display()
+    )]
+    DataFolderGone { folder: PathBuf },
     #[error("{0}: no such models folder")]
     ModelsDirMissing(PathBuf),
     #[error("no model {id:?} in {searched} (installed: {installed})")]
@@ -150,6 +157,8 @@ pub enum ErrorCode {
     BadQuery,
     /// The data folder's disk is full: indexing pauses until there is space.
     DiskFull,
+    /// The data folder's disk went away: indexing pauses until it is back.
+    DataFolderGone,
     Failed,
 }
 
@@ -186,6 +195,7 @@ impl ErrorCode {
 pub(crate) enum DiskProblem {
     Full,
     ReadOnly,
+    Gone,
 }
 
 fn disk_problem_of_io(error: &std::io::Error) -> Option<DiskProblem> {
@@ -198,9 +208,16 @@ fn disk_problem_of_io(error: &std::io::Error) -> Option<DiskProblem> {
 }
 
 impl EngineError {
-    /// Whether this error is the data folder's disk being full or read-only: then a run
-    /// stops (no photo is failed for it) and says so.
-    pub(crate) fn disk_problem(&self) -> Option<DiskProblem> {
+    /// Whether this error is the disk of the data folder `folder` being full, read-only or
+    /// gone: then a run stops (no photo is failed for it) and says so. Gone is told by the
+    /// folder itself, for what fails once its disk is removed says only "not found" or
+    /// "I/O error".
+    pub(crate) fn disk_problem(&self, folder: &std::path::Path) -> Option<DiskProblem> {
+        self.disk_problem_said()
+            .or_else(|| (!folder.is_dir()).then_some(DiskProblem::Gone))
+    }
+
+    fn disk_problem_said(&self) -> Option<DiskProblem> {
         use rusqlite::ErrorCode::{DiskFull, ReadOnly};
         match self {
             EngineError::Sqlite { source, .. } => match source.sqlite_error_code() {
@@ -219,17 +236,21 @@ impl EngineError {
             EngineError::Index(motis_index::IndexError::Write { source, .. }) => disk_problem_of_io(source),
             EngineError::DiskFull { .. } => Some(DiskProblem::Full),
             EngineError::ReadOnly { .. } => Some(DiskProblem::ReadOnly),
+            EngineError::DataFolderGone { .. } => Some(DiskProblem::Gone),
             _ => None,
         }
     }
 
-    /// This error, said plainly when the disk is the cause.
+    /// This error, said plainly when the disk of the data folder `folder` is the cause.
     pub(crate) fn in_data_folder(self, folder: &std::path::Path) -> EngineError {
-        match self.disk_problem() {
+        match self.disk_problem(folder) {
             Some(DiskProblem::Full) => EngineError::DiskFull {
                 folder: folder.to_owned(),
             },
             Some(DiskProblem::ReadOnly) => EngineError::ReadOnly {
+                folder: folder.to_owned(),
+            },
+            Some(DiskProblem::Gone) => EngineError::DataFolderGone {
                 folder: folder.to_owned(),
             },
             None => self,
@@ -247,6 +268,7 @@ impl EngineError {
             EngineError::Busy { .. } => ErrorCode::Busy,
             EngineError::Query(_) => ErrorCode::BadQuery,
             EngineError::DiskFull { .. } => ErrorCode::DiskFull,
+            EngineError::DataFolderGone { .. } => ErrorCode::DataFolderGone,
             EngineError::LibraryListing {
                 source: LibraryError::Denied(_),
                 ..

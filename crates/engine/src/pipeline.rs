@@ -145,29 +145,39 @@ fn failed(sink: &Sink, id: Option<PhotoId>, path: &Path, cause: String) {
     });
 }
 
-/// The first write that failed for the disk itself (full, read-only): it stops the run,
-/// and no photo is failed for it.
-#[derive(Clone, Default)]
-struct DiskTrouble(Shared<Option<EngineError>>);
+/// The first write that failed for the disk itself (full, read-only, removed): it stops
+/// the run, and no photo is failed for it.
+#[derive(Clone)]
+struct DiskTrouble {
+    data_folder: Arc<Path>,
+    first: Shared<Option<EngineError>>,
+}
 
 impl DiskTrouble {
+    fn of(data_folder: &Path) -> DiskTrouble {
+        DiskTrouble {
+            data_folder: data_folder.into(),
+            first: Shared::default(),
+        }
+    }
+
     /// The text a photo's failure records for `error`, unless the disk is the cause: then
     /// the error is kept and `stop` cancelled.
     fn note(&self, error: EngineError, stop: &CancellationToken) -> String {
         let text = error.to_string();
-        if error.disk_problem().is_some() {
-            lock(&self.0).get_or_insert(error);
+        if error.disk_problem(&self.data_folder).is_some() {
+            lock(&self.first).get_or_insert(error.in_data_folder(&self.data_folder));
             stop.cancel();
         }
         text
     }
 
     fn happened(&self) -> bool {
-        lock(&self.0).is_some()
+        lock(&self.first).is_some()
     }
 
     fn take(&self) -> Result<(), EngineError> {
-        lock(&self.0).take().map_or(Ok(()), Err)
+        lock(&self.first).take().map_or(Ok(()), Err)
     }
 }
 
@@ -505,7 +515,7 @@ async fn make_previews(
     engine.previews.set_run_active(true);
     let (sender, mut results) = mpsc::channel(64);
     let maker = Arc::clone(engine);
-    let (stop, trouble) = (cancel.child_token(), DiskTrouble::default());
+    let (stop, trouble) = (cancel.child_token(), DiskTrouble::of(engine.data.root()));
     let workers = spawn_pool(jobs, options.decode_workers, &stop, sender, || (), {
         let (stop, trouble) = (stop.clone(), trouble.clone());
         move |(), (id, origin): (PhotoId, Origin)| {
@@ -645,7 +655,7 @@ async fn encode(
     let spec = engine.model.input.clone();
     let min_short_side = spec.min_decode_side();
     engine.previews.set_run_active(true);
-    let trouble = DiskTrouble::default();
+    let trouble = DiskTrouble::of(engine.data.root());
     let decoders = {
         let failures = outcome_sender.clone();
         let reader = Arc::clone(engine);

@@ -386,10 +386,13 @@ impl Reads {
             return Ok(Arc::clone(records));
         }
         let folder = self.root.join("reading");
-        std::fs::create_dir_all(&folder).map_err(|source| EngineError::DataDir {
-            path: folder.clone(),
-            source,
-        })?;
+        // Not the data folder itself: gone (its disk removed), it is not made elsewhere.
+        match std::fs::create_dir(&folder) {
+            Err(source) if source.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(EngineError::DataDir { path: folder, source });
+            }
+            _ => {}
+        }
         let mut ledger = Ledger::open(&self.root.join("interrupted-reads.sqlite"))?;
         adopt_leftovers(&folder, &mut ledger)?;
         let made = Arc::new(Records {

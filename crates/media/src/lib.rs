@@ -232,8 +232,9 @@ pub fn preview_size(width: u32, height: u32, long_side: u32) -> (u32, u32) {
     (fit(width), fit(height))
 }
 
-/// Write a JPEG preview of an upright image to `path`, replacing any earlier one
-/// atomically (a crash leaves the old preview or the new one). Returns its size.
+/// Write a JPEG preview of an upright image to `path` (in a folder that exists),
+/// replacing any earlier one atomically (a crash leaves the old preview or the new one).
+/// Returns its size.
 pub fn write_preview(image: &RgbImage, long_side: u32, path: &Path) -> Result<(u32, u32), MediaError> {
     let (width, height) = image.dimensions();
     let (preview_width, preview_height) = preview_size(width, height, long_side);
@@ -255,9 +256,6 @@ pub fn write_preview(image: &RgbImage, long_side: u32, path: &Path) -> Result<(u
         path: path.to_owned(),
         source,
     };
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(write)?;
-    }
     // Two threads may write the same preview at once (the screen's request and the run's
     // worker): each through its own temporary file.
     static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

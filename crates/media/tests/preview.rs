@@ -26,6 +26,7 @@ fn a_preview_is_a_smaller_jpeg_of_the_same_picture() {
         }
     });
     let path = dir.path().join("previews/1.jpg");
+    std::fs::create_dir(dir.path().join("previews")).unwrap();
     assert_eq!(write_preview(&image, PREVIEW_LONG_SIDE, &path).unwrap(), (320, 160));
     let preview = image::open(&path).unwrap().into_rgb8();
     assert_eq!(preview.dimensions(), (320, 160));

@@ -439,8 +439,8 @@ export class AppModel {
       await this.backend.startIndexing((event) => this.onIndexEvent(event), options);
     } catch (error) {
       this.error = describeError(error);
-      // A full disk pauses indexing (its message says what to free); Resume goes on.
-      if (isCommandError(error) && error.code === 'disk_full') {
+      // A full or removed disk pauses indexing (its message says what to do); Resume goes on.
+      if (isCommandError(error) && (error.code === 'disk_full' || error.code === 'data_folder_gone')) {
         this.progress = null;
         this.paused = true;
       }

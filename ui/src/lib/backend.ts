@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'permission_denied'
   | 'bad_query'
   | 'disk_full'
+  | 'data_folder_gone'
   | 'failed';
 
 /** How every command fails: a stable code the page acts on, and a message for people. */

@@ -27,6 +27,12 @@ import type {
 
 /** Where the mock says its data folder is. */
 const MOCK_DATA = '/mock/data';
+
+/** The engine's words for the data folder's disk, full or removed. */
+const DISK_TROUBLE = {
+  disk_full: `${MOCK_DATA}: the disk is full. Free space on it and run motis index again: nothing indexed so far is lost`,
+  data_folder_gone: `${MOCK_DATA}: the data folder is gone (was its disk removed or unmounted?). Connect it again and run motis index again: nothing indexed so far is lost`,
+};
 /** What the engine says of a photo it skips because reading it stopped motis twice. */
 export const SKIPPED = 'motis stopped while reading this photo, twice';
 
@@ -216,8 +222,10 @@ export class MockBackend implements Backend {
   stepMs: number;
   /** Photos the demo gallery adds, or null when there is none. */
   demo: number | null = null;
-  /** Encoding stops here with the engine's full-disk error, until set to null. */
-  diskFullAt: number | null = null;
+  /** Encoding stops here with the engine's error for the data folder's disk (full, or
+   * removed), until set to null. */
+  diskTroubleAt: number | null = null;
+  diskTrouble: 'disk_full' | 'data_folder_gone' = 'disk_full';
   /** Ids whose preview "fails", with the cause (see SKIPPED). */
   broken = new Map<number, string>();
   private cancelled = false;
@@ -448,8 +456,8 @@ export class MockBackend implements Backend {
         }
         if (phase === 'encoding' && switching()) this.nextEncoded = done;
         else if (phase === 'encoding') this.encoded = done;
-        if (phase === 'encoding' && this.diskFullAt !== null && done >= this.diskFullAt) {
-          throw { code: 'disk_full', message: `${MOCK_DATA}: the disk is full. Free space on it and run motis index again: nothing indexed so far is lost` };
+        if (phase === 'encoding' && this.diskTroubleAt !== null && done >= this.diskTroubleAt) {
+          throw { code: this.diskTrouble, message: DISK_TROUBLE[this.diskTrouble] };
         }
         if (phase === 'scanning' && done === steps) this.scanned = true;
         onEvent({ kind: 'progress', phase, done, total: steps, failed: phase === 'scanning' ? 0 : failed });
