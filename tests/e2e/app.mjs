@@ -6,7 +6,9 @@
 // It waits until indexing finishes, searches a full caption and expects that photo first,
 // opens it and goes back, types `reset` and expects the gallery, checks that the page can
 // neither read a file nor fetch a photo by path, and saves a screenshot of the results to
-// build/test-output/app-results.png.
+// build/test-output/app-results.png. Then a photo that crashes the app (the debug build's
+// MOTIS_CRASH_READING): two starts die on it, the third shows it in the failures with every
+// other photo indexed, and "Try them again" indexes it.
 //
 // Then the Models panel, against a loopback server that answers as the Hugging Face Hub
 // (hub.mjs, at HF_ENDPOINT): a download shows its progress and Cancel leaves nothing; the
@@ -91,6 +93,7 @@ async function main() {
     const photos = makePhonePhotos(work);
     if (!process.env.MOTIS_E2E_ONLY_GALLERY) {
       await searchAndSecurity(work, gallery, captions);
+      await crashingPhoto(work, gallery, display);
       await modelsPanel(work, gallery, photos, hub);
     }
     await galleryAtOnce(work, photos);
@@ -238,6 +241,59 @@ async function searchAndSecurity(work, gallery, captions) {
     `, [join(gallery, name), firstId]);
     if (probes.some((status) => status !== 'rejected')) throw new Error(`the page read something it must not: ${probes}`);
     console.log(`e2e: "${caption}" → ${name} first; viewer, Escape, More like this, a query error explained, reset, a HEIC shown upright and the security probes passed`);
+  } finally {
+    await close();
+  }
+}
+
+/** The app started with `args` and `env` outside WebDriver, expected to die within
+ * `seconds`: resolves the signal that ended it. */
+function dies(args, env, seconds) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(app, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the app did not die on the crashing photo in ${seconds} s`));
+    }, seconds * 1000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(signal ?? `exit ${code}`);
+    });
+  });
+}
+
+/** A photo whose decode takes the app down (a decoder's bug; the debug build's stand-in is
+ * MOTIS_CRASH_READING): the app dies on it twice (the second time reading it alone), then
+ * starts with every other photo indexed and this one named in its failures; once the bug
+ * is gone, "Try them again" indexes it. */
+async function crashingPhoto(work, gallery, display) {
+  const data = join(work, 'data-crash');
+  const folder = join(work, 'crash-gallery');
+  cpSync(gallery, folder, { recursive: true });
+  cpSync(join(root, 'tests/fixtures/images/landscape.jpg'), join(folder, 'crashes.jpg'));
+  const args = ['--data-dir', data, '--add-folder', folder];
+  for (const attempt of [1, 2]) {
+    const signal = await dies(args, { DISPLAY: display, MOTIS_CRASH_READING: 'decode:crashes.jpg' }, 120);
+    if (signal !== 'SIGABRT') throw new Error(`start ${attempt} on the crashing photo ended with ${signal}, not its crash`);
+  }
+  const { find, text, click, run, close } = await open(args);
+  try {
+    await until('the other photos indexed', async () => {
+      const status = await run('window.__TAURI_INTERNALS__.invoke("app_status").then(arguments[0])');
+      return status.encoded === 11 && !status.indexing;
+    }, 120);
+    await click('[data-testid="failures-toggle"]');
+    const [list] = await until('the failure list', () => find('[data-testid="failures"]'), 10);
+    const said = await text(list);
+    if (!said.includes('crashes.jpg') || !said.includes('motis stopped while reading this photo, twice')) {
+      throw new Error(`the failure list says: ${said}`);
+    }
+    await click('[data-testid="retry-failed"]');
+    await until('the skipped photo indexed', async () => {
+      const status = await run('window.__TAURI_INTERNALS__.invoke("app_status").then(arguments[0])');
+      return status.encoded === 12 && status.failed === 0 && !status.indexing;
+    }, 120);
+    console.log('e2e: a photo that crashed the app twice was skipped and named at the third start, every other photo indexed, and "Try them again" indexed it');
   } finally {
     await close();
   }

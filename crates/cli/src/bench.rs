@@ -255,7 +255,11 @@ pub fn run(global: &Global, args: BenchArgs, out: &mut impl Write) -> Result<()>
         .collect();
     let started = Instant::now();
     for path in &files {
-        drop(engine.reads().begin(&motis_engine::Origin::File(path.clone()))?);
+        drop(
+            engine
+                .reads()
+                .begin(&motis_engine::Origin::File(path.clone()), motis_engine::Stage::Decode)?,
+        );
     }
     let quarantine_per_read = started.elapsed().as_secs_f64() / files.len().max(1) as f64;
     let quarantine_share = 3.0 * quarantine_per_read * summary.encoded as f64 / run_seconds;

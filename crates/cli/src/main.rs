@@ -275,9 +275,8 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         Some(ErrorCode::NoSuchPhoto) => exit::NO_SUCH_PHOTO,
         Some(ErrorCode::Busy) => exit::BUSY,
         Some(ErrorCode::BadQuery) => exit::USAGE,
-        Some(ErrorCode::Failed | ErrorCode::PermissionDenied | ErrorCode::DiskFull | ErrorCode::DataFolderGone) | None => {
-            exit::FAILURE
-        }
+        Some(ErrorCode::Failed | ErrorCode::PermissionDenied | ErrorCode::DiskFull | ErrorCode::DataFolderGone)
+        | None => exit::FAILURE,
     }
 }
 

@@ -10,7 +10,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::dates::{DateSource, PhotoDate, from_local_seconds, local_seconds};
-use crate::reading::SKIPPED_CAUSE;
+use crate::reading::{SKIPPED_CAUSE, Stage};
 use crate::{EngineError, Filters, LibraryItem, Origin, Reads, ScanEntry, Source};
 
 pub type PhotoId = i64;
@@ -404,7 +404,7 @@ fn bytes_path(bytes: Vec<u8>) -> PathBuf {
 
 /// sha256 of a file's content: how a moved or renamed photo is recognised.
 pub fn content_hash(path: &Path) -> Result<Vec<u8>, EngineError> {
-    crate::reading::crash_point("scan", path);
+    crate::reading::crash_point(Stage::Scan, path);
     motis_embed::sha256_file(path)
         .map(Vec::from)
         .map_err(|source| EngineError::Read {
@@ -416,7 +416,7 @@ pub fn content_hash(path: &Path) -> Result<Vec<u8>, EngineError> {
 /// A new or changed file's hash and date, read as one through `reads`. A file it skips
 /// has no hash and its file's time for a date.
 fn hash_and_date(entry: &ScanEntry, reads: &Reads) -> Result<(Option<Vec<u8>>, PhotoDate), EngineError> {
-    match reads.begin(&Origin::File(entry.path.clone())) {
+    match reads.begin(&Origin::File(entry.path.clone()), Stage::Scan) {
         Ok(_reading) => {
             let hash = content_hash(&entry.path)?;
             Ok((Some(hash), PhotoDate::of_file(&entry.path, entry.mtime_ns)))

@@ -83,7 +83,10 @@ impl DataDir {
             folder.push(part);
             match std::fs::create_dir(&folder) {
                 Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => {
-                    return Err(EngineError::DataDir { path: folder, source: error });
+                    return Err(EngineError::DataDir {
+                        path: folder,
+                        source: error,
+                    });
                 }
                 _ => {}
             }

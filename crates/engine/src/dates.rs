@@ -51,7 +51,7 @@ pub struct PhotoDate {
 impl PhotoDate {
     /// The date of a photo file: its EXIF date, else its modification time.
     pub fn of_file(path: &Path, mtime_ns: i64) -> PhotoDate {
-        crate::reading::crash_point("scan", path);
+        crate::reading::crash_point(crate::reading::Stage::Scan, path);
         let exif = std::fs::File::open(path)
             .ok()
             .and_then(|file| motis_media::exif_date(&mut BufReader::new(file)));

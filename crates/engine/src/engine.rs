@@ -15,7 +15,7 @@ use crate::data::RENDITION_SIDES;
 use crate::live_index::LiveIndex;
 use crate::pipeline::{self, IndexOptions};
 use crate::previews::PreviewDesk;
-use crate::reading::{self, Reads};
+use crate::reading::{self, Reads, Stage};
 use crate::{
     CancellationToken, Catalog, CatalogCounts, DataDir, EngineError, Failure, Filters, GalleryPosition, IndexChoice,
     IndexEvent, IndexSummary, ModelFolders, Origin, PhotoDate, PhotoFolder, PhotoId, PhotoLibrary, PhotoRecord,
@@ -207,7 +207,7 @@ impl Engine {
     /// motis cannot decode, such as HEIC, to JPEG).
     pub fn photo_bytes(&self, id: PhotoId) -> Result<Vec<u8>, EngineError> {
         let origin = self.photo(id)?.origin;
-        let _reading = self.reads.begin(&origin)?;
+        let _reading = self.reads.begin(&origin, Stage::Decode)?;
         self.read(&origin, None)
     }
 
@@ -231,10 +231,10 @@ impl Engine {
     /// A photo decoded upright, reduced as far as its shorter side stays at least
     /// `min_short_side` (see [`motis_media::decode_upright_reduced`]).
     pub(crate) fn decode(&self, origin: &Origin, min_short_side: u32) -> Result<Decoded, EngineError> {
-        let _reading = self.reads.begin(origin)?;
+        let _reading = self.reads.begin(origin, Stage::Decode)?;
         Ok(match origin {
             Origin::File(path) => {
-                reading::crash_point("decode", path);
+                reading::crash_point(Stage::Decode, path);
                 decode_upright_reduced(path, min_short_side)?
             }
             Origin::Library { .. } => {
@@ -632,8 +632,8 @@ impl Engine {
         if photo.preview != PreviewState::Pending {
             return Ok(None);
         }
-        let _reading = self.reads.begin(&photo.origin)?;
-        reading::crash_point("thumbnail", path);
+        let _reading = self.reads.begin(&photo.origin, Stage::Thumbnail)?;
+        reading::crash_point(Stage::Thumbnail, path);
         let file = std::fs::File::open(path).map_err(|source| EngineError::Read {
             path: path.clone(),
             source,

@@ -36,7 +36,7 @@ pub use models::{DEFAULT_MODEL, ModelFolders, example_searches, find_shipped_mod
 pub use motis_index::{SearchMode, Strategy};
 pub use pipeline::IndexOptions;
 pub use query::{Filters, Query, QueryError, Subject, Term};
-pub use reading::{Reads, SKIPPED_CAUSE};
+pub use reading::{Reads, SKIPPED_CAUSE, Stage};
 pub use scan::{ScanEntry, ScanProblem, scan_folder};
 pub use source::{Album, LibraryError, LibraryItem, Origin, PhotoLibrary, Source};
 pub use tokio_util::sync::CancellationToken;

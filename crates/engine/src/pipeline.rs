@@ -21,6 +21,7 @@ use motis_media::{PREVIEW_LONG_SIDE, Preprocessor};
 use tokio::sync::mpsc;
 
 use crate::previews::Made;
+use crate::reading::Stage;
 use crate::{
     CancellationToken, Catalog, Engine, EngineError, IndexChoice, IndexEvent, IndexSummary, LibraryItem, Origin, Phase,
     PhotoDate, PhotoId, ScanReport, Source, scan_folder,
@@ -320,7 +321,7 @@ fn scan_source(
             for batch in undated.chunks(256) {
                 let mut dates: Vec<(PhotoId, PhotoDate)> = Vec::with_capacity(batch.len());
                 for (id, path, mtime_ns) in batch {
-                    match engine.reads.begin(&Origin::File(path.clone())) {
+                    match engine.reads.begin(&Origin::File(path.clone()), Stage::Scan) {
                         Ok(_reading) => dates.push((*id, PhotoDate::of_file(path, *mtime_ns))),
                         Err(EngineError::Skipped { .. }) => {}
                         Err(other) => return Err(other),

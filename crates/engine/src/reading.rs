@@ -3,16 +3,20 @@
 //! cannot do so at every start.
 //!
 //! Every read of a photo's bytes (its hash, its EXIF date, its embedded thumbnail, a
-//! decode) happens inside a [`Reading`]: the photo is listed in the process's journal, a
+//! decode) happens inside a [`Reading`]: the photo and the kind of read ([`Stage`]) are
+//! listed in the process's journal, a
 //! file in the data folder's `reading/` that the process holds locked while it lives, and
 //! leaves it when the read ends. A journal whose process is gone and that still lists
 //! photos was left by an unclean end. The next process of the data folder to read a photo
 //! counts, in the ledger (`interrupted-reads.sqlite`), one interrupted read for each photo
-//! listed there. A photo with one is read alone (nothing else of the data folder in flight
-//! in the process): either the read ends, and the photo is cleared (the end was not its
-//! fault: a kill, a power cut, the system closing the app), or the process dies again
-//! with it alone in the journal: at two it is skipped, with a cause, until its file
-//! changes or the failed photos are retried.
+//! listed there. A photo with one is read alone that way (nothing else of the data folder
+//! in flight in the process): either the read ends, and that kind of read of the photo is
+//! cleared (the end was not its fault: a kill, a power cut, the system closing the app),
+//! or the process dies again with it alone in the journal: at two that kind of read is
+//! skipped, with a cause, until its file changes or the failed photos are retried. Kinds
+//! are counted apart because they run different code: a photo whose decode crashes the
+//! process has its hash and embedded thumbnail read without trouble, and those reads,
+//! going through, must not clear the decode's count.
 //!
 //! The journal is written without fsync: a crashed process's writes are in the page cache
 //! and survive it. A power cut may lose the last of them, which only costs the photos then
@@ -27,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::{DataDir, EngineError, Origin};
 
@@ -47,6 +51,33 @@ const JOURNAL_BYTES: usize = 4096;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The kinds of read of a photo, each its own code (and its own crash).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The scan's hash and EXIF date.
+    Scan,
+    /// The camera's embedded thumbnail, for the screen.
+    Thumbnail,
+    /// The pixels (a preview, a model input, a rendition) or a library's conversion.
+    Decode,
+}
+
+impl Stage {
+    fn name(self) -> &'static str {
+        match self {
+            Stage::Scan => "scan",
+            Stage::Thumbnail => "thumbnail",
+            Stage::Decode => "decode",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Stage> {
+        [Stage::Scan, Stage::Thumbnail, Stage::Decode]
+            .into_iter()
+            .find(|stage| stage.name() == name)
+    }
 }
 
 /// How a photo is named in journals and the ledger: its kind and where it is, as bytes
@@ -81,30 +112,33 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// One photo in flight, as a journal line holds it.
+/// One read in flight, as a journal line holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Entry {
+    stage: Stage,
     key: Vec<u8>,
     file: Option<(i64, i64)>,
 }
 
 impl Entry {
     fn line(&self) -> String {
+        let (stage, key) = (self.stage.name(), hex(&self.key));
         match self.file {
-            Some((size, mtime)) => format!("{} {size} {mtime}\n", hex(&self.key)),
-            None => format!("{}\n", hex(&self.key)),
+            Some((size, mtime)) => format!("{stage} {key} {size} {mtime}\n"),
+            None => format!("{stage} {key}\n"),
         }
     }
 
     /// Lines that do not parse are skipped: a power cut may leave a torn one.
     fn parse(line: &str) -> Option<Entry> {
         let mut fields = line.split(' ');
+        let stage = Stage::parse(fields.next()?)?;
         let key = unhex(fields.next().filter(|k| !k.is_empty())?)?;
         let file = match (fields.next(), fields.next()) {
             (Some(size), Some(mtime)) => Some((size.parse().ok()?, mtime.parse().ok()?)),
             _ => None,
         };
-        Some(Entry { key, file })
+        Some(Entry { stage, key, file })
     }
 }
 
@@ -117,7 +151,7 @@ enum Verdict {
     Skipped,
 }
 
-/// Interrupted reads per photo, shared by every process of the data folder.
+/// Interrupted reads per photo and kind of read, shared by every process of the data folder.
 struct Ledger {
     connection: Connection,
     path: PathBuf,
@@ -157,13 +191,17 @@ impl Ledger {
         connection
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-                 -- ends: unclean ends of a process while it read the photo; size and
-                 -- mtime_ns: its file then (NULL for a library photo).
-                 CREATE TABLE IF NOT EXISTS interrupted (
-                     photo BLOB PRIMARY KEY,
+                 -- The first layout counted a photo's reads of every kind together.
+                 DROP TABLE IF EXISTS interrupted;
+                 -- ends: unclean ends of a process while it read the photo that way
+                 -- (stage); size and mtime_ns: its file then (NULL for a library photo).
+                 CREATE TABLE IF NOT EXISTS interrupted_reads (
+                     photo BLOB NOT NULL,
+                     stage TEXT NOT NULL,
                      ends INTEGER NOT NULL,
                      size INTEGER,
-                     mtime_ns INTEGER
+                     mtime_ns INTEGER,
+                     PRIMARY KEY (photo, stage)
                  );",
             )
             .map_err(sqlite)?;
@@ -180,7 +218,7 @@ impl Ledger {
         }
     }
 
-    /// Count one unclean end for each photo a dead process's journal lists. A file that
+    /// Count one unclean end for each read a dead process's journal lists. A file that
     /// changed since its last count starts again from one.
     fn count_interrupted(&mut self, entries: &[Entry]) -> Result<(), EngineError> {
         let sqlite = self.sqlite();
@@ -189,47 +227,58 @@ impl Ledger {
             let (size, mtime) = entry.file.unzip();
             transaction
                 .execute(
-                    "INSERT INTO interrupted (photo, ends, size, mtime_ns) VALUES (?1, 1, ?2, ?3)
-                     ON CONFLICT (photo) DO UPDATE SET
+                    "INSERT INTO interrupted_reads (photo, stage, ends, size, mtime_ns) VALUES (?1, ?2, 1, ?3, ?4)
+                     ON CONFLICT (photo, stage) DO UPDATE SET
                          ends = CASE WHEN size IS excluded.size AND mtime_ns IS excluded.mtime_ns
                                 THEN ends + 1 ELSE 1 END,
                          size = excluded.size, mtime_ns = excluded.mtime_ns",
-                    params![entry.key, size, mtime],
+                    params![entry.key, entry.stage.name(), size, mtime],
                 )
                 .map_err(&sqlite)?;
         }
         transaction.commit().map_err(&sqlite)
     }
 
+    /// A photo is skipped, for every kind of read, once one kind has stopped motis twice
+    /// (a failure is the photo's); a kind of read that stopped it once is read alone.
     fn verdict(&self, entry: &Entry) -> Result<Verdict, EngineError> {
-        let found: Option<(i64, Option<i64>, Option<i64>)> = self
+        let mut query = self
             .connection
-            .query_row(
-                "SELECT ends, size, mtime_ns FROM interrupted WHERE photo = ?1",
-                [&entry.key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
+            .prepare_cached("SELECT stage, ends, size, mtime_ns FROM interrupted_reads WHERE photo = ?1")
             .map_err(self.sqlite())?;
-        let Some((ends, size, mtime)) = found else {
-            return Ok(Verdict::Clear);
-        };
-        let recorded = size.zip(mtime);
-        if entry.file.is_some() && recorded.is_some() && entry.file != recorded {
+        // Per kind of read: its name, its unclean ends, and the file's size and time then.
+        type Count = (String, i64, Option<(i64, i64)>);
+        let counts: Vec<Count> = query
+            .query_map([&entry.key], |r| {
+                let (size, mtime): (Option<i64>, Option<i64>) = (r.get(2)?, r.get(3)?);
+                Ok((r.get(0)?, r.get(1)?, size.zip(mtime)))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(self.sqlite())?;
+        if counts
+            .iter()
+            .any(|(_, _, recorded)| entry.file.is_some() && recorded.is_some() && entry.file != *recorded)
+        {
             // The file changed: what made motis stop may be gone with its old content.
-            self.forget(&entry.key)?;
+            self.forget(&entry.key, None)?;
             return Ok(Verdict::Clear);
         }
-        Ok(if ends >= SKIPPED_AFTER {
+        Ok(if counts.iter().any(|(_, ends, _)| *ends >= SKIPPED_AFTER) {
             Verdict::Skipped
-        } else {
+        } else if counts.iter().any(|(stage, _, _)| stage == entry.stage.name()) {
             Verdict::Suspect
+        } else {
+            Verdict::Clear
         })
     }
 
-    fn forget(&self, key: &[u8]) -> Result<(), EngineError> {
+    /// Clear the photo `key`'s count for `stage`, or for every kind of read.
+    fn forget(&self, key: &[u8], stage: Option<Stage>) -> Result<(), EngineError> {
         self.connection
-            .execute("DELETE FROM interrupted WHERE photo = ?1", [key])
+            .execute(
+                "DELETE FROM interrupted_reads WHERE photo = ?1 AND (?2 IS NULL OR stage = ?2)",
+                params![key, stage.map(Stage::name)],
+            )
             .map_err(self.sqlite())?;
         Ok(())
     }
@@ -409,12 +458,13 @@ impl Reads {
         self.records().map(drop)
     }
 
-    /// Record that `origin` is about to be read, until the returned [`Reading`] is
-    /// dropped; a suspect waits until it can be read alone. `Err` when it is skipped (see
-    /// [`SKIPPED_CAUSE`]) or the journal cannot be written.
-    pub fn begin(&self, origin: &Origin) -> Result<Reading<'_>, EngineError> {
+    /// Record that `origin` is about to be read at `stage`, until the returned [`Reading`]
+    /// is dropped; a suspect waits until it can be read alone. `Err` when that read is
+    /// skipped (see [`SKIPPED_CAUSE`]) or the journal cannot be written.
+    pub fn begin(&self, origin: &Origin, stage: Stage) -> Result<Reading<'_>, EngineError> {
         let records = self.records()?;
         let entry = Entry {
+            stage,
             key: photo_key(origin),
             file: file_state(origin),
         };
@@ -446,7 +496,7 @@ impl Reads {
         ledger
             .connection
             .execute(
-                "UPDATE interrupted SET ends = ?1 WHERE ends >= ?2",
+                "UPDATE interrupted_reads SET ends = ?1 WHERE ends >= ?2",
                 [SKIPPED_AFTER - 1, SKIPPED_AFTER],
             )
             .map_err(ledger.sqlite())
@@ -457,7 +507,7 @@ impl Reads {
     pub(crate) fn forget(&self, origin: &Origin) -> Result<(), EngineError> {
         let records = self.records()?;
         let ledger = lock(&records.ledger);
-        ledger.forget(&photo_key(origin))
+        ledger.forget(&photo_key(origin), None)
     }
 }
 
@@ -473,7 +523,7 @@ impl Drop for Reading<'_> {
         // Read alone to its end: whatever stopped motis, it was not this photo. (If the
         // ledger cannot say so now, the photo is read alone once more next time.)
         if matches!(self.gate, Gate::Alone { .. }) && !std::thread::panicking() {
-            let _ = lock(&self.records.ledger).forget(&self.entry.key);
+            let _ = lock(&self.records.ledger).forget(&self.entry.key, Some(self.entry.stage));
         }
     }
 }
@@ -483,19 +533,19 @@ impl Drop for Reading<'_> {
 /// of a file whose name `MOTIS_CRASH_READING` gives as `STAGE:NAME` aborts the process.
 /// (A cargo feature would not reach the `motis` binary the CLI's tests run.)
 #[cfg(debug_assertions)]
-pub(crate) fn crash_point(stage: &str, path: &Path) {
+pub(crate) fn crash_point(stage: Stage, path: &Path) {
     let Ok(wanted) = std::env::var("MOTIS_CRASH_READING") else {
         return;
     };
     let name = path.file_name().map(|n| n.to_string_lossy());
-    if wanted.split_once(':') == Some((stage, name.as_deref().unwrap_or(""))) {
+    if wanted.split_once(':') == Some((stage.name(), name.as_deref().unwrap_or(""))) {
         std::process::abort();
     }
 }
 
 #[cfg(not(debug_assertions))]
 #[inline(always)]
-pub(crate) fn crash_point(_stage: &str, _path: &Path) {}
+pub(crate) fn crash_point(_stage: Stage, _path: &Path) {}
 
 #[cfg(test)]
 mod tests {
@@ -517,6 +567,7 @@ mod tests {
             .iter()
             .flat_map(|o| {
                 Entry {
+                    stage: Stage::Decode,
                     key: photo_key(o),
                     file: file_state(o),
                 }
@@ -551,8 +602,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let reads = fresh(dir.path());
         let (a, b) = (photo(dir.path(), "a.jpg"), photo(dir.path(), "b.jpg"));
-        let reading_a = reads.begin(&a).unwrap();
-        let reading_b = reads.begin(&b).unwrap();
+        let reading_a = reads.begin(&a, Stage::Decode).unwrap();
+        let reading_b = reads.begin(&b, Stage::Decode).unwrap();
         assert_eq!(in_flight(&reads), vec![photo_key(&a), photo_key(&b)]);
         drop(reading_a);
         assert_eq!(in_flight(&reads), vec![photo_key(&b)]);
@@ -581,13 +632,13 @@ mod tests {
 
         // A suspect waits for the reads in flight and is then the only one listed, while
         // other reads wait for it.
-        let other = reads.begin(&c).unwrap();
+        let other = reads.begin(&c, Stage::Decode).unwrap();
         let (seen_send, seen) = std::sync::mpsc::channel();
         std::thread::scope(|scope| {
             let suspect = scope.spawn(|| {
-                let reading = reads.begin(&a).unwrap();
+                let reading = reads.begin(&a, Stage::Decode).unwrap();
                 seen_send.send(in_flight(&reads)).unwrap();
-                let more = scope.spawn(|| drop(reads.begin(&c).unwrap()));
+                let more = scope.spawn(|| drop(reads.begin(&c, Stage::Decode).unwrap()));
                 assert!(!more.is_finished());
                 drop(reading);
                 more.join().unwrap();
@@ -601,14 +652,14 @@ mod tests {
         drop(reads);
         leave_journal(dir.path(), "2", &[&a, &c]);
         let reads = fresh(dir.path());
-        let reading = reads.begin(&a).unwrap();
+        let reading = reads.begin(&a, Stage::Decode).unwrap();
         assert!(
             matches!(reading.gate, Gate::Alone { .. }),
             "a suspect again, not skipped"
         );
         drop(reading);
         assert!(
-            matches!(reads.begin(&b).unwrap().gate, Gate::Alone { .. }),
+            matches!(reads.begin(&b, Stage::Decode).unwrap().gate, Gate::Alone { .. }),
             "b still a suspect"
         );
     }
@@ -620,7 +671,7 @@ mod tests {
         leave_journal(dir.path(), "1", &[&bad, &good]);
         leave_journal(dir.path(), "2", &[&bad]);
         let reads = fresh(dir.path());
-        match reads.begin(&bad) {
+        match reads.begin(&bad, Stage::Decode) {
             Err(error @ EngineError::Skipped { .. }) => {
                 let message = error.to_string();
                 assert!(
@@ -630,10 +681,13 @@ mod tests {
             }
             other => panic!("not skipped: {:?}", other.map(|_| ())),
         }
-        assert!(matches!(reads.begin(&good).unwrap().gate, Gate::Alone { .. }));
+        assert!(matches!(
+            reads.begin(&good, Stage::Decode).unwrap().gate,
+            Gate::Alone { .. }
+        ));
 
         assert_eq!(reads.retry_skipped().unwrap(), 1);
-        let retried = reads.begin(&bad).unwrap();
+        let retried = reads.begin(&bad, Stage::Decode).unwrap();
         assert!(
             matches!(retried.gate, Gate::Alone { .. }),
             "a retried photo is read alone first"
@@ -643,12 +697,18 @@ mod tests {
         drop(reads);
         leave_journal(dir.path(), "3", &[&bad]);
         let reads = fresh(dir.path());
-        assert!(matches!(reads.begin(&bad), Err(EngineError::Skipped { .. })));
+        assert!(matches!(
+            reads.begin(&bad, Stage::Decode),
+            Err(EngineError::Skipped { .. })
+        ));
 
         // A new content (size and time differ) is read again, as any photo.
         let Origin::File(path) = &bad else { unreachable!() };
         std::fs::write(path, "edited, and longer than before").unwrap();
-        assert!(matches!(reads.begin(&bad).unwrap().gate, Gate::Shared { .. }));
+        assert!(matches!(
+            reads.begin(&bad, Stage::Decode).unwrap().gate,
+            Gate::Shared { .. }
+        ));
     }
 
     #[test]
@@ -656,10 +716,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = photo(dir.path(), "a.jpg");
         let living = fresh(dir.path());
-        let reading = living.begin(&a).unwrap();
+        let reading = living.begin(&a, Stage::Decode).unwrap();
         let other = fresh(dir.path());
         other.adopt_leftovers().unwrap();
-        assert!(matches!(other.begin(&a).unwrap().gate, Gate::Shared { .. }));
+        assert!(matches!(
+            other.begin(&a, Stage::Decode).unwrap().gate,
+            Gate::Shared { .. }
+        ));
         drop(reading);
     }
 
@@ -674,10 +737,19 @@ mod tests {
         leave_journal(dir.path(), "1", &[&item("1")]);
         leave_journal(dir.path(), "2", &[&item("1")]);
         let reads = fresh(dir.path());
-        assert!(matches!(reads.begin(&item("1")), Err(EngineError::Skipped { .. })));
-        assert!(matches!(reads.begin(&item("2")).unwrap().gate, Gate::Shared { .. }));
+        assert!(matches!(
+            reads.begin(&item("1"), Stage::Decode),
+            Err(EngineError::Skipped { .. })
+        ));
+        assert!(matches!(
+            reads.begin(&item("2"), Stage::Decode).unwrap().gate,
+            Gate::Shared { .. }
+        ));
         reads.forget(&item("1")).unwrap();
-        assert!(matches!(reads.begin(&item("1")).unwrap().gate, Gate::Shared { .. }));
+        assert!(matches!(
+            reads.begin(&item("1"), Stage::Decode).unwrap().gate,
+            Gate::Shared { .. }
+        ));
     }
 
     #[test]
@@ -687,25 +759,64 @@ mod tests {
         let a = photo(dir.path(), "a.jpg");
         leave_journal(dir.path(), "1", &[&a]);
         let reads = fresh(dir.path());
-        assert!(matches!(reads.begin(&a).unwrap().gate, Gate::Alone { .. }));
+        assert!(matches!(
+            reads.begin(&a, Stage::Decode).unwrap().gate,
+            Gate::Alone { .. }
+        ));
     }
 
     #[test]
     fn torn_or_foreign_journal_lines_are_skipped() {
-        let lines = format!("zz 1 2\n{}\n6162 12 3\n616", hex(b"ab"));
+        let lines = format!(
+            "decode zz 1 2\ndecode {}\nscan 6162 12 3\n6162 1 2\nresize 6162\ndecode 616",
+            hex(b"ab")
+        );
         let entries = journal_entries(lines.as_bytes());
         assert_eq!(
             entries,
             vec![
                 Entry {
+                    stage: Stage::Decode,
                     key: b"ab".to_vec(),
                     file: None
                 },
                 Entry {
+                    stage: Stage::Scan,
                     key: b"ab".to_vec(),
                     file: Some((12, 3))
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_crashing_decode_is_not_cleared_by_the_photos_other_reads_going_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = photo(dir.path(), "bad.jpg");
+        leave_journal(dir.path(), "1", &[&bad]);
+        let reads = fresh(dir.path());
+        // Its hash and its camera thumbnail are other code: read as any photo's, and
+        // their ends clear nothing.
+        assert!(matches!(
+            reads.begin(&bad, Stage::Scan).unwrap().gate,
+            Gate::Shared { .. }
+        ));
+        assert!(matches!(
+            reads.begin(&bad, Stage::Thumbnail).unwrap().gate,
+            Gate::Shared { .. }
+        ));
+        let decode = reads.begin(&bad, Stage::Decode).unwrap();
+        assert!(matches!(decode.gate, Gate::Alone { .. }), "the decode is the suspect");
+        // It dies again there: the photo is skipped, every kind of read of it.
+        std::mem::forget(decode);
+        drop(reads);
+        leave_journal(dir.path(), "2", &[&bad]);
+        let reads = fresh(dir.path());
+        for stage in [Stage::Decode, Stage::Scan, Stage::Thumbnail] {
+            assert!(
+                matches!(reads.begin(&bad, stage), Err(EngineError::Skipped { .. })),
+                "{stage:?}"
+            );
+        }
     }
 }

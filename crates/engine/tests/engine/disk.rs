@@ -147,7 +147,11 @@ fn gone_child() {
         options,
         CancellationToken::new(),
         move |event| {
-            if let IndexEvent::Progress { phase: Phase::Encoding, done, .. } = event
+            if let IndexEvent::Progress {
+                phase: Phase::Encoding,
+                done,
+                ..
+            } = event
                 && *done >= 4
                 && !removed.swap(true, std::sync::atomic::Ordering::SeqCst)
             {
@@ -165,7 +169,10 @@ fn gone_child() {
             && message.contains("nothing indexed so far is lost"),
         "{message}"
     );
-    let failed: Vec<_> = events.iter().filter(|e| matches!(e, IndexEvent::ItemFailed { .. })).collect();
+    let failed: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, IndexEvent::ItemFailed { .. }))
+        .collect();
     assert!(failed.is_empty(), "a removed disk fails no photo: {failed:?}");
     drop(engine);
     assert!(!data.exists(), "nothing was made again where the disk was");
@@ -175,7 +182,10 @@ fn gone_child() {
     let engine = open(&data);
     assert_eq!(engine.failures().unwrap(), vec![], "no photo failed");
     let before = encoded(&engine);
-    assert!((4..total).contains(&before), "the run stopped part way: {before} encoded");
+    assert!(
+        (4..total).contains(&before),
+        "the run stopped part way: {before} encoded"
+    );
     let summary = run(&engine, &work).unwrap();
     assert_eq!((summary.searchable, summary.failed), (total, 0));
     assert_eq!(summary.encoded, total - before, "nothing encoded twice");
