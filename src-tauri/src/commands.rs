@@ -215,7 +215,7 @@ pub async fn add_photo_library(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Reply<Access> {
-    let access = blocking(move || Ok(app.photo_library().request_access()?)).await?;
+    let access = app.photo_library().request_access().await?;
     match access {
         Access::Full | Access::Limited => {
             lock(&state.pending_sources).push(Source::Library {

@@ -21,19 +21,19 @@ pub fn init<R: Runtime, C: DeserializeOwned>(app: &AppHandle<R>, _api: PluginApi
 pub struct PhotoLibrary<R: Runtime>(AppHandle<R>);
 
 impl<R: Runtime> PhotoLibrary<R> {
-    pub fn access(&self) -> Result<Access> {
+    pub async fn access(&self) -> Result<Access> {
         Ok(Access::Folders)
     }
 
-    pub fn request_access(&self) -> Result<Access> {
+    pub async fn request_access(&self) -> Result<Access> {
         Ok(Access::Folders)
     }
 
-    pub fn widen_selection(&self) -> Result<Access> {
+    pub async fn widen_selection(&self) -> Result<Access> {
         Ok(Access::Folders)
     }
 
-    pub fn albums(&self) -> Result<Vec<Album>> {
+    pub async fn albums(&self) -> Result<Vec<Album>> {
         Ok(Vec::new())
     }
 

@@ -6,7 +6,7 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use motis_engine::{Album, LibraryError, LibraryItem};
@@ -17,6 +17,7 @@ use tauri::plugin::mobile::PluginInvokeError;
 use tauri::plugin::{PluginApi, PluginHandle};
 use tauri::{AppHandle, Runtime};
 
+use crate::pages::{Page, pages};
 use crate::{Access, Error, LIBRARY_NAME, Result};
 
 #[cfg(target_os = "ios")]
@@ -50,38 +51,42 @@ struct AlbumReply {
     count: Option<usize>,
 }
 
-fn albums_of<R: Runtime>(handle: &PluginHandle<R>) -> std::result::Result<Vec<Album>, PluginInvokeError> {
-    let reply: AlbumsReply = handle.run_mobile_plugin("listAlbums", ())?;
-    Ok(reply
-        .albums
-        .into_iter()
-        .map(|a| Album {
-            id: a.id,
-            name: a.name,
-            count: a.count,
-        })
-        .collect())
+impl AlbumsReply {
+    fn into_albums(self) -> Vec<Album> {
+        self.albums
+            .into_iter()
+            .map(|a| Album {
+                id: a.id,
+                name: a.name,
+                count: a.count,
+            })
+            .collect()
+    }
 }
 
+// The page's commands await the platform's answer (a permission prompt may take minutes)
+// without holding one of the async runtime's threads; the engine's reads, on its blocking
+// workers, wait for theirs.
 impl<R: Runtime> PhotoLibrary<R> {
-    fn access_of(&self, command: &str) -> Result<Access> {
-        Ok(self.0.run_mobile_plugin::<AccessReply>(command, ())?.access)
+    async fn access_of(&self, command: &str) -> Result<Access> {
+        Ok(self.0.run_mobile_plugin_async::<AccessReply>(command, ()).await?.access)
     }
 
-    pub fn access(&self) -> Result<Access> {
-        self.access_of("access")
+    pub async fn access(&self) -> Result<Access> {
+        self.access_of("access").await
     }
 
-    pub fn request_access(&self) -> Result<Access> {
-        self.access_of("requestAccess")
+    pub async fn request_access(&self) -> Result<Access> {
+        self.access_of("requestAccess").await
     }
 
-    pub fn widen_selection(&self) -> Result<Access> {
-        self.access_of("widenSelection")
+    pub async fn widen_selection(&self) -> Result<Access> {
+        self.access_of("widenSelection").await
     }
 
-    pub fn albums(&self) -> Result<Vec<Album>> {
-        Ok(albums_of(&self.0)?)
+    pub async fn albums(&self) -> Result<Vec<Album>> {
+        let reply: AlbumsReply = self.0.run_mobile_plugin_async("listAlbums", ()).await?;
+        Ok(reply.into_albums())
     }
 
     /// The system photo library as a source for the engine.
@@ -110,30 +115,6 @@ struct ListArgs<'a> {
     albums: Option<&'a [String]>,
     page_size: usize,
     on_page: Channel<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PageItem {
-    id: String,
-    /// Milliseconds since the epoch (MediaStore `DATE_MODIFIED` ×1000, PHAsset
-    /// `modificationDate`).
-    modified_ms: i64,
-    name: String,
-    #[serde(default)]
-    size: u64,
-    /// When it was taken, in milliseconds since the epoch (MediaStore `DATE_TAKEN`,
-    /// PHAsset `creationDate`), where the library knows.
-    #[serde(default)]
-    taken_ms: Option<i64>,
-    /// Android's bucket (`Camera`, `Screenshots`); PhotoKit has none.
-    #[serde(default)]
-    folder: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Page {
-    items: Vec<PageItem>,
 }
 
 #[derive(Deserialize)]
@@ -186,27 +167,11 @@ impl<R: Runtime> motis_engine::PhotoLibrary for MobileLibrary<R> {
         albums: Option<&[String]>,
         page: &mut dyn FnMut(Vec<LibraryItem>),
     ) -> std::result::Result<(), LibraryError> {
-        // Pages arrive on the platform's thread; they are handed to `page` here, in order.
-        let received = Arc::new((Mutex::new(Vec::<Vec<LibraryItem>>::new()), Condvar::new()));
-        let sink = Arc::clone(&received);
+        // Pages arrive on the platform's thread while it lists; they are handed to `page`
+        // here, in order, once it has answered with their count.
+        let (sender, pages) = pages();
         let on_page = Channel::new(move |body: InvokeResponseBody| {
-            let items: Vec<LibraryItem> = body
-                .deserialize::<Page>()
-                .map_err(tauri::Error::from)?
-                .items
-                .into_iter()
-                .map(|item| LibraryItem {
-                    id: item.id,
-                    stamp_ns: item.modified_ms.saturating_mul(1_000_000),
-                    name: item.name,
-                    size: item.size,
-                    taken_ns: item.taken_ms.map(|ms| ms.saturating_mul(1_000_000)),
-                    folder: item.folder,
-                })
-                .collect();
-            let (pages, arrived) = &*sink;
-            pages.lock().unwrap_or_else(|p| p.into_inner()).push(items);
-            arrived.notify_all();
+            sender.send(body.deserialize::<Page>().map_err(tauri::Error::from)?.into_items());
             Ok(())
         });
         let args = ListArgs {
@@ -221,28 +186,14 @@ impl<R: Runtime> motis_engine::PhotoLibrary for MobileLibrary<R> {
                     LibraryError::Read(cause) => LibraryError::List(cause),
                     other => other,
                 })?;
-        let (pages, arrived) = &*received;
-        let pages = pages.lock().unwrap_or_else(|p| p.into_inner());
-        let (pages, timeout) = arrived
-            .wait_timeout_while(pages, Duration::from_secs(30), |pages| {
-                pages.iter().map(Vec::len).sum::<usize>() < reply.count
-            })
-            .unwrap_or_else(|p| p.into_inner());
-        if timeout.timed_out() {
-            return Err(LibraryError::List(format!(
-                "{} of {} photos arrived",
-                pages.iter().map(Vec::len).sum::<usize>(),
-                reply.count
-            )));
-        }
-        for items in pages.iter() {
-            page(items.clone());
-        }
-        Ok(())
+        pages.deliver(reply.count, Duration::from_secs(30), page)
     }
 
     fn albums(&self) -> std::result::Result<Vec<Album>, LibraryError> {
-        albums_of(&self.0).map_err(|error| LibraryError::List(error.to_string()))
+        self.0
+            .run_mobile_plugin::<AlbumsReply>("listAlbums", ())
+            .map(AlbumsReply::into_albums)
+            .map_err(|error| LibraryError::List(error.to_string()))
     }
 
     fn read(&self, item: &str, min_short_side: Option<u32>) -> std::result::Result<Vec<u8>, LibraryError> {

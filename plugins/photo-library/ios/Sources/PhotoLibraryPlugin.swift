@@ -41,6 +41,8 @@ func accessName(_ status: PHAuthorizationStatus) -> String {
 }
 
 class PhotoLibraryPlugin: Plugin {
+  // Tauri runs every command of a plugin on one serial queue: reads and listings go on
+  // this one, so that `access` and `listAlbums` never wait behind a HEIC conversion.
   let work = DispatchQueue(label: "motis.photo-library", qos: .userInitiated, attributes: .concurrent)
 
   func currentAccess() -> [String: String] {
@@ -59,6 +61,11 @@ class PhotoLibraryPlugin: Plugin {
 
   /// Limited access: the system's picker, where the person chooses more photos for motis.
   @objc public func widenSelection(_ invoke: Invoke) {
+    // The picker calls back only for limited access; with any other, there is nothing to widen.
+    guard PHPhotoLibrary.authorizationStatus(for: .readWrite) == .limited else {
+      invoke.resolve(currentAccess())
+      return
+    }
     DispatchQueue.main.async {
       guard let controller = self.manager.viewController else {
         invoke.reject("the app has no window to show the picker in")
@@ -140,16 +147,18 @@ class PhotoLibraryPlugin: Plugin {
 
   @objc public func readPhoto(_ invoke: Invoke) throws {
     let args = try invoke.parseArgs(ReadArgs.self)
-    guard let asset = PHAsset.fetchAssets(withLocalIdentifiers: [args.id], options: nil).firstObject else {
-      // Deleted, or no longer among the photos a limited access covers.
-      let status = PHPhotoLibrary.authorizationStatus(for: .readWrite)
-      invoke.reject("not in the photo library", code: status == .limited ? "notPermitted" : "gone")
-      return
-    }
-    if let side = args.minShortSide {
-      readRendition(asset, shortSide: side, invoke)
-    } else {
-      readOriginal(asset, invoke)
+    work.async {
+      guard let asset = PHAsset.fetchAssets(withLocalIdentifiers: [args.id], options: nil).firstObject else {
+        // Deleted, or no longer among the photos a limited access covers.
+        let status = PHPhotoLibrary.authorizationStatus(for: .readWrite)
+        invoke.reject("not in the photo library", code: status == .limited ? "notPermitted" : "gone")
+        return
+      }
+      if let side = args.minShortSide {
+        self.readRendition(asset, shortSide: side, invoke)
+      } else {
+        self.readOriginal(asset, invoke)
+      }
     }
   }
 
@@ -266,7 +275,9 @@ class PhotoLibraryPlugin: Plugin {
   }
 }
 
+// Public: with whole-module optimisation an internal function becomes a local symbol, and
+// the Rust side's reference to it would not link.
 @_cdecl("init_plugin_photo_library")
-func initPlugin() -> Plugin {
+public func initPlugin() -> Plugin {
   return PhotoLibraryPlugin()
 }

@@ -2,7 +2,8 @@
 // 13+), with partial access through READ_MEDIA_VISUAL_USER_SELECTED (14+), and
 // READ_EXTERNAL_STORAGE below 13. Listings stream to Rust in pages over a Channel;
 // photos are handed over as file descriptors opened on their content:// URIs, or, for
-// HEIC and for reduced renditions, as a JPEG the platform decoder wrote to the cache.
+// formats the engine does not decode on phones (HEIC, AVIF, DNG) and for reduced
+// renditions, as a JPEG the platform decoder wrote to the cache.
 //
 // Not compiled on motis's CI machine (no Android SDK): see DEVELOPMENT.md, "Phones".
 
@@ -51,18 +52,26 @@ class ItemArgs {
     lateinit var id: String
 }
 
+// Two aliases, one per Android generation: Tauri rejects a whole request when one of its
+// permissions is not declared for the running version, and the manifest declares
+// READ_EXTERNAL_STORAGE only up to API 32.
 private const val PHOTOS = "photos"
+private const val STORAGE = "storage"
+
+/** What motis's engine decodes itself on a phone; anything else (HEIC, AVIF, DNG, …) the
+ * platform decodes to a JPEG first. */
+private val ENGINE_READS = setOf("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp")
 
 @TauriPlugin(
     permissions = [
         Permission(
             strings = [
                 Manifest.permission.READ_MEDIA_IMAGES,
-                Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED,
-                Manifest.permission.READ_EXTERNAL_STORAGE
+                Manifest.permission.READ_MEDIA_VISUAL_USER_SELECTED
             ],
             alias = PHOTOS
-        )
+        ),
+        Permission(strings = [Manifest.permission.READ_EXTERNAL_STORAGE], alias = STORAGE)
     ]
 )
 class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
@@ -90,6 +99,9 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
 
     private fun accessReply(): JSObject = JSObject().put("access", access())
 
+    /** The alias to ask for on this device's Android version. */
+    private fun photosAlias(): String = if (Build.VERSION.SDK_INT >= 33) PHOTOS else STORAGE
+
     @Command
     fun access(invoke: Invoke) {
         invoke.resolve(accessReply())
@@ -102,13 +114,13 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
             return
         }
         activity.getSharedPreferences("motis-photo-library", 0).edit().putBoolean("asked", true).apply()
-        requestPermissionForAlias(PHOTOS, invoke, "accessAnswered")
+        requestPermissionForAlias(photosAlias(), invoke, "accessAnswered")
     }
 
     /** On Android 14+, asking again lets the person change which photos motis sees. */
     @Command
     fun widenSelection(invoke: Invoke) {
-        requestPermissionForAlias(PHOTOS, invoke, "accessAnswered")
+        requestPermissionForAlias(photosAlias(), invoke, "accessAnswered")
     }
 
     @PermissionCallback
@@ -140,6 +152,9 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
                 invoke.resolve(JSObject().put("albums", albums))
             } catch (error: SecurityException) {
                 invoke.reject(error.message ?: "not allowed", "denied")
+            } catch (error: Exception) {
+                // Uncaught on this thread, it would end the app.
+                invoke.reject(error.message ?: error.toString())
             }
         }
     }
@@ -202,12 +217,11 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
     fun readPhoto(invoke: Invoke) {
         val args = invoke.parseArgs(ReadArgs::class.java)
         thread {
-            val uri = ContentUris.withAppendedId(images, args.id.toLong())
             try {
+                val uri = ContentUris.withAppendedId(images, args.id.toLong())
                 val type = activity.contentResolver.getType(uri) ?: ""
-                val heif = type == "image/heic" || type == "image/heif"
                 val side = args.minShortSide
-                if (heif || (side != null && Build.VERSION.SDK_INT >= 28)) {
+                if (type !in ENGINE_READS || (side != null && Build.VERSION.SDK_INT >= 28)) {
                     invoke.resolve(decoded(uri, side))
                 } else {
                     // The original, untouched: the engine decodes JPEG, PNG, WebP and more,
@@ -220,18 +234,22 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
                 invoke.reject(error.message ?: "not allowed", "notPermitted")
             } catch (error: FileNotFoundException) {
                 invoke.reject(error.message ?: "gone", "gone")
+            } catch (error: OutOfMemoryError) {
+                // A photo too large to decode in this app's heap is that photo's failure.
+                invoke.reject("too large to decode on this phone")
             } catch (error: Exception) {
+                // Uncaught on this thread, it would end the app (a bad id included).
                 invoke.reject(error.message ?: error.toString())
             }
         }
     }
 
-    /** The photo decoded by the platform (HEIC included, EXIF orientation applied), its
+    /** The photo decoded by the platform (HEIC, AVIF, DNG included, EXIF orientation applied), its
      * shorter side scaled down to `side` when given, as a JPEG in the cache that the Rust
      * side reads and deletes. */
     private fun decoded(uri: Uri, side: Int?): JSObject {
         if (Build.VERSION.SDK_INT < 28) {
-            throw UnsupportedOperationException("HEIC photos need Android 9 or later")
+            throw UnsupportedOperationException("this format needs Android 9 or later")
         }
         val source = ImageDecoder.createSource(activity.contentResolver, uri)
         val bitmap = ImageDecoder.decodeBitmap(source) { decoder, info, _ ->
@@ -254,7 +272,12 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
     @Command
     fun sharePhoto(invoke: Invoke) {
         val args = invoke.parseArgs(ItemArgs::class.java)
-        val uri = ContentUris.withAppendedId(images, args.id.toLong())
+        val id = args.id.toLongOrNull()
+        if (id == null) {
+            invoke.reject("not a photo of this library: ${args.id}", "gone")
+            return
+        }
+        val uri = ContentUris.withAppendedId(images, id)
         val send = Intent(Intent.ACTION_SEND).apply {
             type = activity.contentResolver.getType(uri) ?: "image/*"
             putExtra(Intent.EXTRA_STREAM, uri)
