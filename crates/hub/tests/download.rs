@@ -371,38 +371,22 @@ fn a_model_whose_tokenizer_motis_cannot_run_is_refused_before_its_towers_are_fet
     );
 }
 
-/// A 1 MB file system mounted for the test (as root), unmounted when dropped.
-struct SmallDisk(PathBuf);
-
-impl SmallDisk {
-    fn mount(at: &Path) -> Option<SmallDisk> {
-        std::fs::create_dir_all(at).unwrap();
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-            .arg(at)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        mounted.then(|| SmallDisk(at.to_owned()))
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
-    }
-}
-
+/// Not a test on its own: run by the test below in a mount namespace of its own (as
+/// `unshare --map-root-user` makes it), where it may mount a 1 MB tmpfs.
 #[test]
-fn a_full_disk_is_a_clear_error_and_leaves_nothing_behind() {
+#[ignore = "run by a_full_disk_is_a_clear_error_and_leaves_nothing_behind"]
+fn full_disk_child() {
     let server = server();
     let scratch = tempfile::tempdir().unwrap();
-    let Some(disk) = SmallDisk::mount(&scratch.path().join("small")) else {
-        // Mounting needs root (CI has it); say so rather than pass quietly.
-        eprintln!("a_full_disk_is_a_clear_error_and_leaves_nothing_behind: not run: cannot mount a tmpfs here");
-        return;
-    };
-    let models = disk.0.join("models");
+    let disk = scratch.path().join("small");
+    std::fs::create_dir_all(&disk).unwrap();
+    let status = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&disk)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mount a tmpfs at {}", disk.display());
+    let models = disk.join("models");
     std::fs::create_dir_all(&models).unwrap();
     let (failed, _) = download(&server, &models);
     let error = failed.unwrap_err();
@@ -411,6 +395,25 @@ fn a_full_disk_is_a_clear_error_and_leaves_nothing_behind() {
     assert!(
         std::fs::read_dir(&models).unwrap().next().is_none(),
         "nothing left in the models folder"
+    );
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_leaves_nothing_behind() {
+    // No privilege needed and no mount left behind: the namespace goes with the child.
+    let emulator = std::env::var("MOTIS_TEST_RUNNER").unwrap_or_default();
+    let output = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount"])
+        .args(emulator.split_whitespace())
+        .arg(std::env::current_exe().unwrap())
+        .args(["full_disk_child", "--exact", "--ignored", "--nocapture"])
+        .output()
+        .expect("unshare (util-linux) starts the child in a mount namespace of its own");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }
 
