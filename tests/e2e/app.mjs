@@ -15,7 +15,8 @@
 // next one installs the model, checked and with its source recorded; "Use this model"
 // encodes the gallery with it while searches keep answering with the demo model over the
 // whole gallery, then search answers with the new model; and the choice holds after the
-// app restarts.
+// app restarts. Then a minimised window (iconified by xdotool under openbox): the page sees
+// itself hidden and encoding goes on.
 //
 // Then the gallery at once, on a new folder of phone-sized photos (12 MP JPEGs from
 // scripts/make_phone_photos.py; MOTIS_E2E_PHOTOS of them, 1,000 unless set; carrying EXIF
@@ -95,6 +96,7 @@ async function main() {
       await searchAndSecurity(work, gallery, captions);
       await crashingPhoto(work, gallery, display);
       await modelsPanel(work, gallery, photos, hub);
+      await minimised(work, photos, display);
     }
     await galleryAtOnce(work, photos);
   } finally {
@@ -296,6 +298,39 @@ async function crashingPhoto(work, gallery, display) {
     console.log('e2e: a photo that crashed the app twice was skipped and named at the third start, every other photo indexed, and "Try them again" indexed it');
   } finally {
     await close();
+  }
+}
+
+const MINIMISED_PHOTOS = 150;
+
+/** A desktop keeps indexing behind other windows and while minimised: under a window
+ * manager (openbox) the app is iconified with xdotool, the page sees itself hidden, and
+ * encoding goes on. */
+async function minimised(work, phonePhotos, display) {
+  const folder = join(work, 'minimised-photos');
+  mkdirSync(folder);
+  const jpegs = readdirSync(phonePhotos).filter((name) => name.endsWith('.jpg')).sort();
+  for (const name of jpegs.slice(0, MINIMISED_PHOTOS)) cpSync(join(phonePhotos, name), join(folder, name));
+  const manager = start('openbox', ['--sm-disable'], { DISPLAY: display });
+  await sleep(500);
+  const { run, close } = await open(['--data-dir', join(work, 'data-minimised'), '--add-folder', folder]);
+  const status = () => run('window.__TAURI_INTERNALS__.invoke("app_status").then(arguments[0])');
+  const xdotool = (...args) => execFileSync('xdotool', args, { env: { ...process.env, DISPLAY: display } }).toString().trim();
+  try {
+    await until('encoding to start', async () => (await status()).encoded > 0, 120);
+    const [window] = xdotool('search', '--onlyvisible', '--name', '^motis$').split('\n');
+    xdotool('windowminimize', '--sync', window);
+    await until('the page to see itself hidden', () => run('arguments[0](document.visibilityState === "hidden")'), 10);
+    const before = await status();
+    if (before.encoded >= MINIMISED_PHOTOS) throw new Error('encoding ended before the window was minimised: use more photos');
+    const after = await until('encoding to go on while minimised', async () => {
+      const now = await status();
+      return now.encoded > before.encoded + 5 ? now : null;
+    }, 60);
+    console.log(`e2e: minimised, the app went on encoding (${before.encoded} → ${after.encoded} of ${MINIMISED_PHOTOS} photos)`);
+  } finally {
+    await close();
+    manager.kill();
   }
 }
 

@@ -329,6 +329,22 @@ test('a folder without photos says none were found, not "add a folder"', async (
   expect(queryByTestId('empty-gallery')).toBeNull();
 });
 
+test('the page being hidden (a minimised desktop window) does not stop indexing: the platform decides', async () => {
+  const backend = new MockBackend(60, 20);
+  const app = new AppModel(backend);
+  render(App, { app });
+  await waitFor(() => expect(app.progress?.phase).toBe('encoding'));
+  Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+  try {
+    document.dispatchEvent(new Event('visibilitychange'));
+    const encodedHidden = backend.encoded;
+    await waitFor(() => expect(backend.encoded).toBeGreaterThan(encodedHidden));
+    expect(app.indexing).toBe(true);
+  } finally {
+    delete (document as { visibilityState?: string }).visibilityState;
+  }
+});
+
 test('indexing pauses when the app leaves the screen and goes on when it returns', async () => {
   const backend = new MockBackend(60, 20);
   const app = new AppModel(backend);
