@@ -326,12 +326,14 @@ fn queries_combine_terms_filter_by_date_and_folder_and_say_what_is_wrong() {
             std::fs::rename(&path, photos.join("Later").join(path.file_name().unwrap())).unwrap();
             moved += 1;
         } else {
+            // A minute apart, so that an order by date is one order.
             std::fs::File::options()
                 .write(true)
                 .open(&path)
                 .unwrap()
-                .set_modified(july)
+                .set_modified(july + std::time::Duration::from_secs(60 * (moved - 5)))
                 .unwrap();
+            moved += 1;
         }
     }
     let output = motis_in(&data, &["index", photos.to_str().unwrap()]);
@@ -361,21 +363,42 @@ fn queries_combine_terms_filter_by_date_and_folder_and_say_what_is_wrong() {
             .all(|line| line.split('\t').nth(2).unwrap().starts_with("2024-07-14"))
     );
 
-    // Words and filters: only July's photos answer, oldest or newest first on request.
-    let found = json(&motis_in(
-        &data,
-        &[
-            "search",
-            "red - blue in:july",
-            "--no-cutoff",
-            "--sort",
-            "newest",
-            "--json",
-        ],
-    ));
-    let found = found.as_array().unwrap();
-    assert_eq!(found.len(), 5);
-    assert!(found.iter().all(|row| row["path"].as_str().unwrap().contains("/July/")));
+    // Words and filters: only July's photos answer, newest or oldest first on request.
+    let taken_in = |sort: &str| -> Vec<String> {
+        let found = json(&motis_in(
+            &data,
+            &["search", "red - blue in:july", "--no-cutoff", "--sort", sort, "--json"],
+        ));
+        let found = found.as_array().unwrap();
+        assert!(found.iter().all(|row| row["path"].as_str().unwrap().contains("/July/")));
+        found
+            .iter()
+            .map(|row| row["taken"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let newest = taken_in("newest");
+    assert_eq!(newest.len(), 5);
+    assert!(newest.windows(2).all(|pair| pair[0] > pair[1]), "{newest:?}");
+    let mut oldest = taken_in("oldest");
+    assert!(oldest.windows(2).all(|pair| pair[0] < pair[1]), "{oldest:?}");
+    oldest.reverse();
+    assert_eq!(oldest, newest);
+    // The subtraction is part of the query: the scores are not red's alone.
+    let scores = |query: &str| -> std::collections::BTreeMap<String, f64> {
+        json(&motis_in(&data, &["search", query, "--no-cutoff", "--json"]))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| (row["path"].as_str().unwrap().to_owned(), row["score"].as_f64().unwrap()))
+            .collect()
+    };
+    let (red, red_not_blue) = (scores("red in:july"), scores("red - blue in:july"));
+    assert_eq!(red.keys().collect::<Vec<_>>(), red_not_blue.keys().collect::<Vec<_>>());
+    assert!(
+        red.iter()
+            .any(|(path, score)| (score - red_not_blue[path]).abs() > 1e-3),
+        "{red:?} {red_not_blue:?}"
+    );
 
     // A photo as a term, by path: itself left out.
     let path = in_july[0]["path"].as_str().unwrap();
