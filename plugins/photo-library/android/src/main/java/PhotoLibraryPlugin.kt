@@ -5,7 +5,8 @@
 // formats the engine does not decode on phones (HEIC, AVIF, DNG) and for reduced
 // renditions, as a JPEG the platform decoder wrote to the cache.
 //
-// Not compiled on motis's CI machine (no Android SDK): see DEVELOPMENT.md, "Phones".
+// Compiled on motis's CI machine against stand-ins for the Android SDK (no SDK can be had
+// there; tests/native/kotlin.mjs), not built: see DEVELOPMENT.md, "Phones".
 
 package app.motis.photolibrary
 

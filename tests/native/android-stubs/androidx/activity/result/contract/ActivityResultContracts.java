@@ -1,0 +1,9 @@
+// A stand-in for the Android SDK's class of this name (no android.jar can be had here),
+// written from the Android reference with the members Tauri's plugin API and motis's
+// plugin use: signatures only, for tests/native/kotlin.mjs to type-check against.
+package androidx.activity.result.contract;
+public final class ActivityResultContracts {
+  public static final class StartActivityForResult extends ActivityResultContract<android.content.Intent, androidx.activity.result.ActivityResult> {}
+  public static final class StartIntentSenderForResult extends ActivityResultContract<androidx.activity.result.IntentSenderRequest, androidx.activity.result.ActivityResult> {}
+  public static final class RequestMultiplePermissions extends ActivityResultContract<String[], java.util.Map<String, Boolean>> {}
+}

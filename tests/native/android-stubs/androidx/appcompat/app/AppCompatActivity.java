@@ -1,0 +1,9 @@
+// A stand-in for the Android SDK's class of this name (no android.jar can be had here),
+// written from the Android reference with the members Tauri's plugin API and motis's
+// plugin use: signatures only, for tests/native/kotlin.mjs to type-check against.
+package androidx.appcompat.app;
+public class AppCompatActivity extends android.app.Activity {
+  public final <I, O> androidx.activity.result.ActivityResultLauncher<I> registerForActivityResult(
+      androidx.activity.result.contract.ActivityResultContract<I, O> contract,
+      androidx.activity.result.ActivityResultCallback<O> callback) { throw new RuntimeException("stub"); }
+}
