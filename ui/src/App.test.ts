@@ -345,6 +345,17 @@ test('the page being hidden (a minimised desktop window) does not stop indexing:
   }
 });
 
+test('a run waiting for its condition says why in the progress line, until it goes on', async () => {
+  const app = new AppModel(new MockBackend(60, 0));
+  const { findByTestId, queryByTestId } = render(App, { app });
+  await waitFor(() => expect(app.indexing).toBe(false));
+  app.onIndexEvent({ kind: 'progress', phase: 'encoding', done: 3, total: 60, failed: 0 });
+  app.onIndexEvent({ kind: 'paused', reason: 'the phone is hot' });
+  expect((await findByTestId('waiting-for')).textContent).toBe('Paused: the phone is hot');
+  app.onIndexEvent({ kind: 'resumed' });
+  await waitFor(() => expect(queryByTestId('waiting-for')).toBeNull());
+});
+
 test('indexing pauses when the app leaves the screen and goes on when it returns', async () => {
   const backend = new MockBackend(60, 20);
   const app = new AppModel(backend);

@@ -110,6 +110,16 @@ impl Reporter {
                     None => eprintln!("{line}"),
                 }
             }
+            IndexEvent::Paused { .. } | IndexEvent::Resumed => {
+                let line = match event {
+                    IndexEvent::Paused { reason } => format!("paused: {reason}"),
+                    _ => "going on".to_owned(),
+                };
+                match &state.bar {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
             IndexEvent::Finished(_) | IndexEvent::Cancelled(_) => {
                 finish(state.bar.take());
                 if matches!(event, IndexEvent::Cancelled(_)) {

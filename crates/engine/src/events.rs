@@ -43,6 +43,13 @@ pub enum IndexEvent {
         path: PathBuf,
         cause: String,
     },
+    /// The run waits: its condition ([`crate::RunCondition`]) says it may not go on now,
+    /// and why ("the phone is hot"). Sent once per wait.
+    Paused {
+        reason: String,
+    },
+    /// The condition holds again: the run goes on.
+    Resumed,
     Finished(IndexSummary),
     Cancelled(IndexSummary),
 }

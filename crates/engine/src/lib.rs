@@ -34,7 +34,7 @@ pub use events::{IndexEvent, IndexSummary, Phase};
 pub use live_index::IndexChoice;
 pub use models::{DEFAULT_MODEL, ModelFolders, example_searches, find_shipped_models, model_key};
 pub use motis_index::{SearchMode, Strategy};
-pub use pipeline::IndexOptions;
+pub use pipeline::{IndexOptions, RunCondition};
 pub use query::{Filters, Query, QueryError, Subject, Term};
 pub use reading::{Reads, SKIPPED_CAUSE, Stage};
 pub use scan::{ScanEntry, ScanProblem, scan_folder};

@@ -27,6 +27,25 @@ use crate::{
     PhotoDate, PhotoId, ScanReport, Source, scan_folder,
 };
 
+/// Whether a run may go on now, and if not why (a phone's battery or heat, say): asked
+/// before each photo a run makes a preview of and each batch it encodes, so it must be
+/// cheap (read a state the platform keeps up to date, not ask the platform). While it
+/// says no, the run waits there, asking again every [`IndexOptions::recheck`].
+#[derive(Clone)]
+pub struct RunCondition(Arc<dyn Fn() -> Result<(), String> + Send + Sync>);
+
+impl RunCondition {
+    pub fn new(condition: impl Fn() -> Result<(), String> + Send + Sync + 'static) -> RunCondition {
+        RunCondition(Arc::new(condition))
+    }
+}
+
+impl std::fmt::Debug for RunCondition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunCondition")
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct IndexOptions {
     /// Threads decoding photos (for previews, then for the model input).
@@ -54,6 +73,10 @@ pub struct IndexOptions {
     /// Read again the photos skipped because reading them stopped motis twice (each alone
     /// first). Other failed photos are tried again by every run.
     pub retry_failed: bool,
+    /// When the run may work (none: always).
+    pub may_run: Option<RunCondition>,
+    /// How often a paused run asks its condition again.
+    pub recheck: Duration,
 }
 
 impl Default for IndexOptions {
@@ -67,6 +90,8 @@ impl Default for IndexOptions {
             progress_interval: Duration::from_millis(100),
             strategy: None,
             retry_failed: false,
+            may_run: None,
+            recheck: Duration::from_secs(2),
         }
     }
 }
@@ -179,6 +204,58 @@ impl DiskTrouble {
 
     fn take(&self) -> Result<(), EngineError> {
         lock(&self.first).take().map_or(Ok(()), Err)
+    }
+}
+
+/// A run's [`RunCondition`], shared by its workers: each asks it before its next piece of
+/// work and waits while it says no; the run says once that it paused, and once that it
+/// goes on.
+#[derive(Clone)]
+struct Pauses {
+    condition: Option<RunCondition>,
+    recheck: Duration,
+    paused: Shared<bool>,
+    sink: Sink,
+}
+
+impl Pauses {
+    fn new(options: &IndexOptions, sink: &Sink) -> Pauses {
+        Pauses {
+            condition: options.may_run.clone(),
+            recheck: options.recheck,
+            paused: Shared::default(),
+            sink: Arc::clone(sink),
+        }
+    }
+
+    /// Return once the run may go on, or `stop` is cancelled.
+    fn wait_until_allowed(&self, stop: &CancellationToken) {
+        let Some(condition) = &self.condition else { return };
+        loop {
+            let verdict = (condition.0)();
+            {
+                let mut paused = lock(&self.paused);
+                match &verdict {
+                    Ok(()) if *paused => {
+                        *paused = false;
+                        (self.sink)(IndexEvent::Resumed);
+                    }
+                    Err(reason) if !*paused => {
+                        *paused = true;
+                        (self.sink)(IndexEvent::Paused { reason: reason.clone() });
+                    }
+                    _ => {}
+                }
+            }
+            if verdict.is_ok() || stop.is_cancelled() {
+                return;
+            }
+            // Asleep in steps, so that a cancel is heard at once.
+            let asked = Instant::now();
+            while asked.elapsed() < self.recheck && !stop.is_cancelled() {
+                std::thread::sleep(self.recheck.min(Duration::from_millis(50)));
+            }
+        }
     }
 }
 
@@ -517,9 +594,14 @@ async fn make_previews(
     let (sender, mut results) = mpsc::channel(64);
     let maker = Arc::clone(engine);
     let (stop, trouble) = (cancel.child_token(), DiskTrouble::of(engine.data.root()));
+    let pauses = Pauses::new(options, sink);
     let workers = spawn_pool(jobs, options.decode_workers, &stop, sender, || (), {
         let (stop, trouble) = (stop.clone(), trouble.clone());
         move |(), (id, origin): (PhotoId, Origin)| {
+            pauses.wait_until_allowed(&stop);
+            if stop.is_cancelled() {
+                return None;
+            }
             let made = maker.previews.in_background(id, || {
                 maker
                     .preview_outcome(id, &origin)
@@ -716,9 +798,11 @@ async fn encode(
     };
     let encoders: Vec<_> = {
         let prepared = Arc::new(tokio::sync::Mutex::new(prepared));
+        let pauses = Pauses::new(options, sink);
         (0..options.encoders.max(1))
             .map(|_| {
                 let (prepared, outcomes, stop) = (Arc::clone(&prepared), outcome_sender.clone(), stop.clone());
+                let pauses = pauses.clone();
                 let (runtime, model, threads) = (runtime.clone(), engine.model.clone(), engine.threads);
                 tokio::task::spawn_blocking(move || -> Result<(), EngineError> {
                     let failure = |error: EngineError| {
@@ -727,6 +811,10 @@ async fn encode(
                     };
                     let mut encoder = ImageEncoder::new(&runtime, &model, threads).map_err(|e| failure(e.into()))?;
                     loop {
+                        pauses.wait_until_allowed(&stop);
+                        if stop.is_cancelled() {
+                            break;
+                        }
                         let batch: Vec<Prepared> = {
                             let mut queue = prepared.blocking_lock();
                             let Some(first) = queue.blocking_recv() else { break };

@@ -109,6 +109,8 @@ export class AppModel {
   albums = $state<Album[]>([]);
   /** Whether the device charges; null where it does not say. */
   charging = $state<boolean | null>(null);
+  /** Why the run waits (its condition says no: "the phone is hot"), while it does. */
+  waitingFor = $state<string | null>(null);
   /** Indexing waits for the charger ("only while charging"). */
   waitingForPower = $state(false);
   /** Indexing stopped because the app went to the background; it resumes on return. */
@@ -517,11 +519,19 @@ export class AppModel {
       case 'item_failed':
         this.failures = [...this.failures, { id: event.id, path: event.path, cause: event.cause }];
         break;
+      case 'paused':
+        this.waitingFor = event.reason;
+        break;
+      case 'resumed':
+        this.waitingFor = null;
+        break;
       case 'finished':
         this.progress = null;
+        this.waitingFor = null;
         break;
       case 'cancelled':
         this.progress = null;
+        this.waitingFor = null;
         this.paused = true;
         break;
     }

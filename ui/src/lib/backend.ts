@@ -135,6 +135,9 @@ export type IndexEvent =
   | { kind: 'started'; model: string; sources: string[] }
   | { kind: 'progress'; phase: Phase; done: number; total: number; failed: number }
   | { kind: 'item_failed'; id: number | null; path: string; cause: string }
+  /** The run waits for its condition (a phone's battery or heat), with the reason. */
+  | { kind: 'paused'; reason: string }
+  | { kind: 'resumed' }
   | ({ kind: 'finished' } & IndexSummary)
   | ({ kind: 'cancelled' } & IndexSummary);
 

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use motis_engine::{
     CancellationToken, Engine, EngineConfig, EngineError, ErrorCode, Filters, IndexChoice, IndexEvent, IndexOptions,
-    IndexSummary, ModelFolders, Origin, Phase, PreviewState, Query, SearchMode, SearchOptions, SearchResults, Sort,
-    Source, Strategy, Subject,
+    IndexSummary, ModelFolders, Origin, Phase, PreviewState, Query, RunCondition, SearchMode, SearchOptions,
+    SearchResults, Sort, Source, Strategy, Subject,
 };
 
 pub fn repo() -> PathBuf {
@@ -509,6 +509,75 @@ fn a_cancelled_run_keeps_its_work_and_the_next_one_does_the_rest() {
     assert!(matches!(events.last(), Some(IndexEvent::Finished(_))));
     assert_eq!(second.encoded, 10 - first.encoded, "nothing is encoded twice");
     assert_eq!(second.searchable, 10);
+}
+
+#[test]
+fn a_run_waits_while_its_condition_says_no_and_goes_on_when_it_holds_again() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    copy_gallery(&photos);
+    let engine = open(&dir.path().join("data"));
+    // A fake power source: from the start of encoding (its phase's first event, sent
+    // before any encoder starts), the phone is hot for the condition's next five answers.
+    let (hot, refusals) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+    let condition = {
+        let (hot, refusals) = (Arc::clone(&hot), Arc::clone(&refusals));
+        RunCondition::new(move || {
+            if hot.load(Ordering::SeqCst) && refusals.fetch_add(1, Ordering::SeqCst) < 5 {
+                Err("the phone is hot".into())
+            } else {
+                Ok(())
+            }
+        })
+    };
+    let options = IndexOptions {
+        batch_size: 1,
+        decode_workers: 1,
+        may_run: Some(condition),
+        recheck: Duration::from_millis(10),
+        ..small_batches()
+    };
+    let (result, events) = index_with(&engine, &[&photos], options, CancellationToken::new(), move |event| {
+        if let IndexEvent::Progress {
+            phase: Phase::Encoding,
+            done: 0,
+            ..
+        } = event
+        {
+            hot.store(true, Ordering::SeqCst);
+        }
+    });
+    let summary = result.unwrap();
+    assert_eq!((summary.encoded, summary.searchable), (10, 10));
+    assert!(
+        refusals.load(Ordering::SeqCst) > 5,
+        "asked again after the five refusals"
+    );
+    let at = |wanted: fn(&IndexEvent) -> bool| {
+        let found: Vec<usize> = (0..events.len()).filter(|&i| wanted(&events[i])).collect();
+        assert_eq!(found.len(), 1, "{events:?}");
+        found[0]
+    };
+    let paused = at(|e| matches!(e, IndexEvent::Paused { reason } if reason == "the phone is hot"));
+    let resumed = at(|e| matches!(e, IndexEvent::Resumed));
+    assert!(paused < resumed);
+    // Nothing was encoded while it waited.
+    let encoded_by = |end: usize| {
+        events[..end]
+            .iter()
+            .filter_map(|e| match e {
+                IndexEvent::Progress {
+                    phase: Phase::Encoding,
+                    done,
+                    ..
+                } => Some(*done),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    assert_eq!(encoded_by(resumed), 0, "{events:?}");
 }
 
 #[test]
