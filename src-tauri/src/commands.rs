@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use motis_engine::{
     CancellationToken, DateSource, Engine, EngineError, ErrorCode, Filters, GalleryPosition, IndexEvent, IndexOptions,
-    Origin, PhotoId, Query, SearchOptions, SearchResults, Sort, Source,
+    Origin, PhotoId, Query, RunCondition, SearchOptions, SearchResults, Sort, Source,
 };
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -289,7 +289,9 @@ pub async fn start_indexing(
         }
         running.insert(CancellationToken::new()).clone()
     };
-    let outcome = run_until_nothing_is_queued(&engine, &state, &cancel, on_event).await;
+    let only_while_charging = lock(&state.settings).only_while_charging;
+    let condition = crate::platform::indexing_condition(&app, only_while_charging);
+    let outcome = run_until_nothing_is_queued(&engine, &state, &cancel, condition, on_event).await;
     *lock(&state.indexing) = None;
     outcome?;
     finish_switch_if_covered(&app, &state).await
@@ -311,6 +313,7 @@ async fn run_until_nothing_is_queued(
     engine: &Arc<Engine>,
     state: &AppState,
     cancel: &CancellationToken,
+    condition: Option<RunCondition>,
     on_event: Channel<IndexEvent>,
 ) -> Reply<()> {
     loop {
@@ -328,6 +331,7 @@ async fn run_until_nothing_is_queued(
         let channel = on_event.clone();
         let options = IndexOptions {
             retry_failed: state.retry_failed.swap(false, Ordering::SeqCst),
+            may_run: condition.clone(),
             ..IndexOptions::default()
         };
         engine

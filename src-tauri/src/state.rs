@@ -28,8 +28,9 @@ pub struct Launch {
 pub struct Settings {
     /// How many results a search shows.
     pub results: usize,
-    /// Index only while the phone charges (the page acts on it, where the webview says
-    /// whether it does).
+    /// Index only while the device charges: on phones the run waits for the charger
+    /// (`platform::indexing_condition`); on desktops the page acts on it where the
+    /// webview says whether it charges.
     pub only_while_charging: bool,
 }
 

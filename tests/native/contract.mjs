@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 const read = (path) => readFileSync(join(root, path), 'utf8');
 
-const rust = read('plugins/photo-library/src/mobile.rs') + read('plugins/photo-library/src/pages.rs');
+const rust = ['mobile', 'pages', 'power'].map((name) => read(`plugins/photo-library/src/${name}.rs`)).join('\n');
 const kotlin = read('plugins/photo-library/android/src/main/java/PhotoLibraryPlugin.kt');
 const swift = read('plugins/photo-library/ios/Sources/PhotoLibraryPlugin.swift');
 const manifest = read('plugins/photo-library/android/src/main/AndroidManifest.xml');
@@ -78,7 +78,7 @@ for (const [name, fields] of Object.entries(structs).filter(([name]) => name.end
 const replies = Object.entries(structs).filter(([name]) => !name.endsWith('Args'));
 const rustKeys = new Set(replies.flatMap(([, fields]) => fields.map((f) => f.key)));
 const kotlinKeys = new Set(all(kotlin, /\.put\("(\w+)"/g));
-const swiftKeys = new Set([...all(swift, /"(\w+)": /g), ...all(swift, /item\["(\w+)"\]/g)]);
+const swiftKeys = new Set([...all(swift, /"(\w+)": /g), ...all(swift, /\w+\["(\w+)"\] = /g)]);
 for (const [name, fields] of replies) {
   for (const { key, optional } of fields.filter((f) => !f.optional)) {
     expect(kotlinKeys.has(key), `Android never writes "${key}", which Rust's ${name} requires`);

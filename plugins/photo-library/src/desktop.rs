@@ -52,6 +52,12 @@ impl<R: Runtime> PhotoLibrary<R> {
             .and_then(|folder| folder.into_path().ok()))
     }
 
+    /// The device's power: not reported on desktops (the page asks the webview whether
+    /// it charges), so nothing holds indexing back.
+    pub fn power_state(&self) -> Result<crate::PowerState> {
+        Ok(crate::PowerState::default())
+    }
+
     /// The system's share sheet: desktops have none that motis uses ("Show in folder"
     /// and "Open" serve there).
     pub fn share(&self, _item: &str) -> Result<()> {

@@ -11,6 +11,9 @@
 //!
 //! On desktops the app registers `tauri-plugin-dialog` beside this plugin (its folder picker).
 //!
+//! On phones it also reports the device's power (battery, charger, heat), with the rule
+//! for when indexing may go on (`power.rs`): it is the app's one piece of native code there.
+//!
 //! Not here: the catalog, previews and encoding (motis-engine), or which photo the page
 //! may see (the app names photos by catalog id; this plugin never gives the page a photo).
 
@@ -19,18 +22,20 @@ use tauri::plugin::{Builder, TauriPlugin};
 use tauri::{Manager, Runtime};
 
 mod commands;
-// The phones' listing hand-over, built on desktops too so that its tests run here.
 #[cfg(desktop)]
 mod desktop;
 #[cfg(mobile)]
 mod mobile;
+// The phones' listing hand-over, built on desktops too so that its tests run here.
 #[cfg_attr(desktop, allow(dead_code))]
 mod pages;
+mod power;
 
 #[cfg(desktop)]
 pub use desktop::PhotoLibrary;
 #[cfg(mobile)]
 pub use mobile::PhotoLibrary;
+pub use power::{PowerState, Thermal};
 
 /// The name the phone's library has in the catalog, and the first part of its photos'
 /// labels ("Photo library/IMG_0001.HEIC").

@@ -98,6 +98,11 @@ impl<R: Runtime> PhotoLibrary<R> {
         Err(Error::Unsupported("choosing a folder"))
     }
 
+    /// The device's power now (its battery, charger and heat), from the platform.
+    pub fn power_state(&self) -> Result<crate::PowerState> {
+        Ok(self.0.run_mobile_plugin("powerState", ())?)
+    }
+
     /// The system's share sheet with the photo `item` of the library.
     pub fn share(&self, item: &str) -> Result<()> {
         Ok(self.0.run_mobile_plugin("sharePhoto", ItemArgs { id: item })?)

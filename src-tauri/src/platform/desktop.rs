@@ -47,3 +47,9 @@ pub fn before_webview() {
 
 /// Indexing goes on behind other windows: a desktop does not pause apps it cannot see.
 pub fn on_window_event(_window: &Window, _event: &WindowEvent) {}
+
+/// Indexing runs whenever it is asked to on a desktop (the page offers "only while
+/// charging" where the webview says whether it charges).
+pub fn indexing_condition(_app: &tauri::AppHandle, _only_while_charging: bool) -> Option<motis_engine::RunCondition> {
+    None
+}

@@ -157,3 +157,28 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
     };
     let _ = window.emit("motis://lifecycle", lifecycle);
 }
+
+/// How long a power reading stands: the condition is asked before each photo and batch,
+/// the platform at most this often.
+const POWER_READING: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A phone indexes while its battery, charger and heat allow it (the plugin's rule,
+/// `PowerState::may_index`), reading them from the platform at most every
+/// [`POWER_READING`]; a reading that fails holds nothing back.
+pub fn indexing_condition(app: &tauri::AppHandle, only_while_charging: bool) -> Option<motis_engine::RunCondition> {
+    use tauri_plugin_photo_library::{PhotoLibraryExt, PowerState};
+    let app = app.clone();
+    let last: std::sync::Mutex<Option<(std::time::Instant, PowerState)>> = std::sync::Mutex::new(None);
+    Some(motis_engine::RunCondition::new(move || {
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        let state = match *last {
+            Some((read, state)) if read.elapsed() < POWER_READING => state,
+            _ => {
+                let state = app.photo_library().power_state().unwrap_or_default();
+                *last = Some((std::time::Instant::now(), state));
+                state
+            }
+        };
+        state.may_index(only_while_charging)
+    }))
+}

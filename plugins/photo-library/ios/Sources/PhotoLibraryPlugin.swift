@@ -243,6 +243,33 @@ class PhotoLibraryPlugin: Plugin {
     }
   }
 
+  /// The battery's level and charge (UIDevice, read on the main thread) and the device's
+  /// heat (ProcessInfo), named as the Rust side names them; what iOS does not say is left
+  /// out (the simulator reports no battery).
+  @objc public func powerState(_ invoke: Invoke) {
+    DispatchQueue.main.async {
+      let device = UIDevice.current
+      device.isBatteryMonitoringEnabled = true
+      var reply: [String: Any] = [:]
+      if device.batteryLevel >= 0 {
+        reply["batteryPercent"] = Int((device.batteryLevel * 100).rounded())
+      }
+      switch device.batteryState {
+      case .charging, .full: reply["charging"] = true
+      case .unplugged: reply["charging"] = false
+      default: break
+      }
+      switch ProcessInfo.processInfo.thermalState {
+      case .nominal: reply["thermal"] = "nominal"
+      case .fair: reply["thermal"] = "fair"
+      case .serious: reply["thermal"] = "serious"
+      case .critical: reply["thermal"] = "critical"
+      @unknown default: reply["thermal"] = "critical"
+      }
+      invoke.resolve(reply)
+    }
+  }
+
   @objc public func sharePhoto(_ invoke: Invoke) throws {
     let args = try invoke.parseArgs(ItemArgs.self)
     guard let asset = PHAsset.fetchAssets(withLocalIdentifiers: [args.id], options: nil).firstObject else {

@@ -4,6 +4,9 @@
 package android.content;
 public abstract class Context {
   public static final int MODE_PRIVATE = 0;
+  public static final String POWER_SERVICE = "power";
+  public abstract Intent registerReceiver(BroadcastReceiver receiver, IntentFilter filter);
+  public abstract Object getSystemService(String name);
   public abstract ContentResolver getContentResolver();
   public abstract SharedPreferences getSharedPreferences(String name, int mode);
   public abstract String getPackageName();

@@ -13,4 +13,6 @@ public class ContextWrapper extends Context {
   public java.io.File getExternalFilesDir(String type) { throw new RuntimeException("stub"); }
   public android.content.res.AssetManager getAssets() { throw new RuntimeException("stub"); }
   public void startActivity(Intent intent) { throw new RuntimeException("stub"); }
+  public Intent registerReceiver(BroadcastReceiver receiver, IntentFilter filter) { throw new RuntimeException("stub"); }
+  public Object getSystemService(String name) { throw new RuntimeException("stub"); }
 }

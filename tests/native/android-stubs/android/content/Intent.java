@@ -4,6 +4,7 @@
 package android.content;
 public class Intent implements android.os.Parcelable {
   public static final String ACTION_SEND = "android.intent.action.SEND";
+  public static final String ACTION_BATTERY_CHANGED = "android.intent.action.BATTERY_CHANGED";
   public static final String EXTRA_STREAM = "android.intent.extra.STREAM";
   public static final int FLAG_GRANT_READ_URI_PERMISSION = 1;
   public Intent() {}
@@ -13,5 +14,6 @@ public class Intent implements android.os.Parcelable {
   public Intent putExtra(String name, android.os.Parcelable value) { throw new RuntimeException("stub"); }
   public Intent addFlags(int flags) { throw new RuntimeException("stub"); }
   public android.net.Uri getData() { throw new RuntimeException("stub"); }
+  public int getIntExtra(String name, int defaultValue) { throw new RuntimeException("stub"); }
   public static Intent createChooser(Intent target, CharSequence title) { throw new RuntimeException("stub"); }
 }

@@ -13,12 +13,16 @@ package app.motis.photolibrary
 import android.Manifest
 import android.app.Activity
 import android.content.ContentUris
+import android.content.Context
 import android.content.Intent
+import android.content.IntentFilter
 import android.content.pm.PackageManager
 import android.graphics.Bitmap
 import android.graphics.ImageDecoder
 import android.net.Uri
+import android.os.BatteryManager
 import android.os.Build
+import android.os.PowerManager
 import android.provider.MediaStore
 import androidx.core.content.ContextCompat
 import app.tauri.annotation.Command
@@ -268,6 +272,37 @@ class PhotoLibraryPlugin(private val activity: Activity) : Plugin(activity) {
         file.outputStream().use { out -> bitmap.compress(Bitmap.CompressFormat.JPEG, 92, out) }
         bitmap.recycle()
         return JSObject().put("path", file.absolutePath).put("temporary", true)
+    }
+
+    /** The battery's level, charge and temperature (the last battery broadcast, which
+     * Android keeps) and, on Android 10+, the device's heat, named as the Rust side names
+     * them; what Android does not say is left out. */
+    @Command
+    fun powerState(invoke: Invoke) {
+        val reply = JSObject()
+        activity.registerReceiver(null, IntentFilter(Intent.ACTION_BATTERY_CHANGED))?.let { battery ->
+            val level = battery.getIntExtra(BatteryManager.EXTRA_LEVEL, -1)
+            val scale = battery.getIntExtra(BatteryManager.EXTRA_SCALE, -1)
+            if (level >= 0 && scale > 0) reply.put("batteryPercent", level * 100 / scale)
+            when (battery.getIntExtra(BatteryManager.EXTRA_STATUS, -1)) {
+                BatteryManager.BATTERY_STATUS_CHARGING, BatteryManager.BATTERY_STATUS_FULL -> reply.put("charging", true)
+                BatteryManager.BATTERY_STATUS_DISCHARGING, BatteryManager.BATTERY_STATUS_NOT_CHARGING -> reply.put("charging", false)
+            }
+            // Tenths of a degree Celsius.
+            val tenths = battery.getIntExtra(BatteryManager.EXTRA_TEMPERATURE, Int.MIN_VALUE)
+            if (tenths != Int.MIN_VALUE) reply.put("batteryCelsius", tenths / 10.0)
+        }
+        if (Build.VERSION.SDK_INT >= 29) {
+            val power = activity.getSystemService(Context.POWER_SERVICE) as PowerManager
+            val thermal = when (power.currentThermalStatus) {
+                PowerManager.THERMAL_STATUS_NONE, PowerManager.THERMAL_STATUS_LIGHT -> "nominal"
+                PowerManager.THERMAL_STATUS_MODERATE -> "fair"
+                PowerManager.THERMAL_STATUS_SEVERE -> "serious"
+                else -> "critical"
+            }
+            reply.put("thermal", thermal)
+        }
+        invoke.resolve(reply)
     }
 
     @Command
