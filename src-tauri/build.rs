@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "open_photo",
     "show_in_folder",
     "share_photo",
+    "power_state",
     "get_settings",
     "set_settings",
     "list_models",

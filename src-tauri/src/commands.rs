@@ -664,6 +664,21 @@ pub async fn share_photo(id: PhotoId, app: AppHandle, state: State<'_, AppState>
     .await
 }
 
+/// Whether the phone charges, as its platform says (for the page's "only while charging";
+/// runs themselves wait for the charger on the Rust side).
+#[derive(Serialize)]
+pub struct Charging {
+    charging: Option<bool>,
+}
+
+#[tauri::command]
+pub async fn power_state(app: AppHandle) -> Reply<Charging> {
+    let power = blocking(move || Ok(app.photo_library().power_state()?)).await?;
+    Ok(Charging {
+        charging: power.charging,
+    })
+}
+
 #[tauri::command]
 pub fn get_settings(state: State<'_, AppState>) -> Settings {
     lock(&state.settings).clone()

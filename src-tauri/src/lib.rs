@@ -76,6 +76,7 @@ pub fn run() {
             commands::open_photo,
             commands::show_in_folder,
             commands::share_photo,
+            commands::power_state,
             commands::get_settings,
             commands::set_settings,
             models::list_models,

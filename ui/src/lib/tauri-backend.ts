@@ -85,9 +85,12 @@ export class TauriBackend implements Backend {
   sharePhoto(id: number) {
     return invoke<void>('share_photo', { id });
   }
-  /** From the webview's Battery Status API: Android's WebView has it; WebKit (iOS, Linux)
-   * does not, and the "only while charging" option is not offered there. */
+  /** A phone's platform says (the app's `power_state`, granted on phones only); elsewhere the
+   * webview's Battery Status API, where it has one (WebKit on Linux has none, and the
+   * "only while charging" option is not offered there). */
   async powerState(): Promise<PowerState> {
+    const platform = await invoke<PowerState>('power_state').catch(() => null);
+    if (platform && platform.charging !== null) return platform;
     const battery = await (navigator as BatteryNavigator).getBattery?.().catch(() => undefined);
     return { charging: battery ? battery.charging : null };
   }
