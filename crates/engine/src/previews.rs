@@ -52,6 +52,12 @@ struct Desk {
     /// worker that would make it takes it instead, so bounded by what a person scrolls
     /// through), or by the run (kept until its recorder has written it, a moment later).
     made: HashMap<PhotoId, Made>,
+    /// Requests waiting for a preview being made, and background work waiting for the
+    /// screen: what the tests wait for instead of sleeping.
+    #[cfg(test)]
+    waiting_for_one_in_progress: usize,
+    #[cfg(test)]
+    background_waiting: usize,
 }
 
 fn lock(mutex: &Mutex<Desk>) -> MutexGuard<'_, Desk> {
@@ -142,8 +148,16 @@ impl PreviewDesk {
     /// Wait for the preview of `id` being made to be made; its outcome, or `None` when the
     /// catalog has it already.
     fn outcome_of_the_one_in_progress(&self, mut desk: MutexGuard<'_, Desk>, id: PhotoId) -> Option<Made> {
+        #[cfg(test)]
+        {
+            desk.waiting_for_one_in_progress += 1;
+        }
         while desk.in_progress.contains(&id) {
             desk = self.wait(desk);
+        }
+        #[cfg(test)]
+        {
+            desk.waiting_for_one_in_progress -= 1;
         }
         desk.made.get(&id).cloned()
     }
@@ -157,8 +171,16 @@ impl PreviewDesk {
         if let Some(made) = desk.made.remove(&id) {
             return made;
         }
+        #[cfg(test)]
+        {
+            desk.background_waiting += 1;
+        }
         while desk.screen_busy > 0 || !desk.waiting.is_empty() || desk.in_progress.contains(&id) {
             desk = self.wait(desk);
+        }
+        #[cfg(test)]
+        {
+            desk.background_waiting -= 1;
         }
         if let Some(made) = desk.made.remove(&id) {
             return made;
@@ -205,23 +227,55 @@ mod tests {
 
     use super::*;
 
+    /// Return once the desk is in the state `reached` says: the threads of a test have
+    /// got where it needs them (no sleep guesses how long that takes).
+    fn until(desk: &PreviewDesk, reached: impl Fn(&Desk) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !reached(&lock(&desk.state)) {
+            assert!(Instant::now() < deadline, "the desk never got there");
+            std::thread::yield_now();
+        }
+    }
+
+    /// A `make` that goes on once the returned sender says so (or is dropped).
+    fn held(made: Made) -> (std::sync::mpsc::Sender<()>, impl FnOnce() -> Made) {
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        (go, move || {
+            let _ = wait.recv();
+            made
+        })
+    }
+
     #[test]
     fn a_preview_asked_for_twice_at_once_is_made_once() {
         let desk = Arc::new(PreviewDesk::new(2));
         let calls = Arc::new(AtomicUsize::new(0));
-        let threads: Vec<_> = (0..4)
+        let (go, make) = held(Ok((4, 3, 1)));
+        let first = {
+            let (desk, calls) = (Arc::clone(&desk), Arc::clone(&calls));
+            std::thread::spawn(move || {
+                desk.for_screen(desk.arrive(), 7, || {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    make()
+                })
+            })
+        };
+        until(&desk, |d| d.in_progress.contains(&7));
+        // Three more requests for it while it is being made: they wait for that one.
+        let others: Vec<_> = (0..3)
             .map(|_| {
                 let (desk, calls) = (Arc::clone(&desk), Arc::clone(&calls));
                 std::thread::spawn(move || {
                     desk.for_screen(desk.arrive(), 7, || {
                         calls.fetch_add(1, Ordering::SeqCst);
-                        std::thread::sleep(Duration::from_millis(50));
                         Ok((4, 3, 1))
                     })
                 })
             })
             .collect();
-        for thread in threads {
+        until(&desk, |d| d.waiting_for_one_in_progress == 3);
+        go.send(()).unwrap();
+        for thread in std::iter::once(first).chain(others) {
             assert_eq!(thread.join().unwrap(), Some(Ok((4, 3, 1))));
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -242,86 +296,99 @@ mod tests {
     fn background_work_waits_while_the_screen_asks() {
         let desk = Arc::new(PreviewDesk::new(1));
         let order = Arc::new(Mutex::new(Vec::new()));
+        let (go, make) = held(Ok((1, 1, 1)));
         let screen = {
             let (desk, order) = (Arc::clone(&desk), Arc::clone(&order));
             std::thread::spawn(move || {
                 desk.for_screen(desk.arrive(), 1, || {
-                    std::thread::sleep(Duration::from_millis(100));
+                    let made = make();
                     order.lock().unwrap().push("screen");
-                    Ok((1, 1, 1))
+                    made
                 })
             })
         };
-        std::thread::sleep(Duration::from_millis(20));
-        let made = desk.in_background(2, || {
-            order.lock().unwrap().push("background");
-            Ok((2, 2, 1))
-        });
+        until(&desk, |d| d.screen_busy == 1);
+        let background = {
+            let (desk, order) = (Arc::clone(&desk), Arc::clone(&order));
+            std::thread::spawn(move || {
+                desk.in_background(2, || {
+                    order.lock().unwrap().push("background");
+                    Ok((2, 2, 1))
+                })
+            })
+        };
+        until(&desk, |d| d.background_waiting == 1);
+        go.send(()).unwrap();
         screen.join().unwrap();
-        assert_eq!(made, Ok((2, 2, 1)));
+        assert_eq!(background.join().unwrap(), Ok((2, 2, 1)));
         assert_eq!(*order.lock().unwrap(), ["screen", "background"]);
     }
 
     #[test]
     fn a_screen_request_for_a_preview_the_run_is_making_waits_for_it_rather_than_queueing_to_make_it_again() {
         let desk = Arc::new(PreviewDesk::new(2));
+        let (run_go, run_make) = held(Ok((7, 7, 1)));
         let run = {
             let desk = Arc::clone(&desk);
             std::thread::spawn(move || {
-                let made = desk.in_background(7, || {
-                    std::thread::sleep(Duration::from_millis(100));
-                    Ok((7, 7, 1))
-                });
+                let made = desk.in_background(7, run_make);
                 // The run's recorder writes it to the catalog at once.
                 desk.forget([7]);
                 made
             })
         };
-        std::thread::sleep(Duration::from_millis(20));
+        until(&desk, |d| d.in_progress.contains(&7));
         // Another photo on screen takes the second worker for longer than the run needs.
+        let (other_go, other_make) = held(Ok((8, 8, 1)));
         let other = {
             let desk = Arc::clone(&desk);
+            std::thread::spawn(move || desk.for_screen(desk.arrive(), 8, other_make))
+        };
+        until(&desk, |d| d.screen_busy == 1);
+        let asking = {
+            let desk = Arc::clone(&desk);
             std::thread::spawn(move || {
-                desk.for_screen(desk.arrive(), 8, || {
-                    std::thread::sleep(Duration::from_millis(300));
-                    Ok((8, 8, 1))
-                })
+                desk.for_screen(desk.arrive(), 7, || panic!("made again, after the run made it"))
             })
         };
-        std::thread::sleep(Duration::from_millis(20));
-        let outcome = desk.for_screen(desk.arrive(), 7, || panic!("made again, after the run made it"));
+        until(&desk, |d| d.waiting_for_one_in_progress == 1);
+        run_go.send(()).unwrap();
+        let outcome = asking.join().unwrap();
         assert!(matches!(outcome, None | Some(Ok((7, 7, 1)))), "{outcome:?}");
         assert_eq!(run.join().unwrap(), Ok((7, 7, 1)));
+        other_go.send(()).unwrap();
         assert_eq!(other.join().unwrap(), Some(Ok((8, 8, 1))));
     }
 
-    /// Three screen requests, each `gap` after the last, while the only worker is busy:
-    /// the order they are served in.
+    /// Three screen requests arriving `gap` apart (their arrival times set, not slept
+    /// for), queued one after the other while the only worker is busy: the order they
+    /// are served in.
     fn served_order(gap: Duration) -> Vec<i64> {
         let desk = Arc::new(PreviewDesk::new(1));
         let order = Arc::new(Mutex::new(Vec::new()));
+        let (go, make) = held(Ok((0, 0, 1)));
         let busy = {
             let desk = Arc::clone(&desk);
-            std::thread::spawn(move || {
-                desk.for_screen(desk.arrive(), 0, || {
-                    Ok((0, 0, 1)).inspect(|_| std::thread::sleep(gap * 3 + Duration::from_millis(100)))
-                })
-            })
+            std::thread::spawn(move || desk.for_screen(desk.arrive(), 0, make))
         };
-        std::thread::sleep(Duration::from_millis(20));
+        until(&desk, |d| d.screen_busy == 1);
+        let start = Instant::now();
         let waiting: Vec<_> = (1..=3)
             .map(|id| {
-                let (desk, order) = (Arc::clone(&desk), Arc::clone(&order));
+                let mut arrival = desk.arrive();
+                arrival.at = start + gap * id as u32;
+                let (desk_for_thread, order) = (Arc::clone(&desk), Arc::clone(&order));
                 let thread = std::thread::spawn(move || {
-                    desk.for_screen(desk.arrive(), id, || {
+                    desk_for_thread.for_screen(arrival, id, || {
                         order.lock().unwrap().push(id);
                         Ok((1, 1, 1))
                     })
                 });
-                std::thread::sleep(gap);
+                until(&desk, |d| d.waiting.len() == id as usize);
                 thread
             })
             .collect();
+        go.send(()).unwrap();
         busy.join().unwrap();
         for thread in waiting {
             thread.join().unwrap();
