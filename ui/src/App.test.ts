@@ -187,7 +187,7 @@ test('a search during indexing says how much of the gallery it covers', async ()
   const backend = new MockBackend(40, 0);
   backend.encoded = 10;
   const app = new AppModel(backend);
-  await app.search('red');
+  await app.search(backend.photos[0].colour);
   expect(app.searched).toBe(10);
   expect(app.searchTotal).toBe(40);
   const { getByTestId } = render(App, { app });
@@ -298,8 +298,19 @@ test('pausing keeps what is encoded searchable, and Resume finishes the run', as
   const backend = new MockBackend(60, 20);
   const app = new AppModel(backend);
   const { findByTestId } = render(App, { app });
-  await waitFor(() => expect(app.progress?.phase).toBe('encoding'));
+  await waitFor(() => expect(backend.encoded).toBeGreaterThan(0));
   await fireEvent.click(await findByTestId('pause'));
+  await waitFor(() => expect(app.paused && !app.indexing).toBe(true));
+  // Encoding has stopped: no step of the run comes after the pause (the mock steps every 20 ms).
+  const encodedAtPause = backend.encoded;
+  expect(encodedAtPause).toBeLessThan(60);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(backend.encoded).toBe(encodedAtPause);
+  // Search answers from what is encoded: every result is one of the photos encoded so far.
+  await app.search(backend.photos[0].colour);
+  expect(app.results?.length ?? 0).toBeGreaterThan(0);
+  const encodedIds = new Set(backend.photos.slice(0, encodedAtPause).map((p) => p.id));
+  expect(app.results!.every((r) => encodedIds.has(r.id))).toBe(true);
   await fireEvent.click(await findByTestId('resume'));
   await waitFor(() => expect(app.indexing).toBe(false));
   expect(app.paused).toBe(false);
