@@ -67,8 +67,10 @@ fn centre_cropped_image_embeddings_equal_open_clip() {
             worst = (similarity, name.clone());
         }
     }
-    println!("worst image cosine to open_clip: {:.6} ({})", worst.0, worst.1);
-    assert!(worst.0 >= 0.9999, "{} has cosine {} to open_clip", worst.1, worst.0);
+    println!("worst image cosine to open_clip: {:.9} ({})", worst.0, worst.1);
+    // The same input pixel for pixel: what is left is f32 arithmetic (0.99999982 at worst
+    // on x86_64, measured), with room for ARM64's kernels.
+    assert!(worst.0 >= 0.999999, "{} has cosine {} to open_clip", worst.1, worst.0);
 
     // The indexing pipeline's fast path: the large JPEG decoded at 1/8 scale.
     let path = repo().join("tests/fixtures/images/large.jpg");
@@ -97,6 +99,7 @@ fn text_embeddings_at_real_length_equal_open_clip_at_77() {
     let mut encoder = TextEncoder::new(&Runtime::load().unwrap(), &model, 1).unwrap();
     for (text, expected) in reference()["texts"].as_object().unwrap() {
         let similarity = cosine(&encoder.encode(&[text]).unwrap()[0], &vector(expected));
-        assert!(similarity >= 0.9999, "{text:?}: cosine {similarity}");
+        // The same tokens: f32 arithmetic alone (0.99999994 at worst on x86_64).
+        assert!(similarity >= 0.999999, "{text:?}: cosine {similarity}");
     }
 }

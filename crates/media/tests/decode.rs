@@ -76,16 +76,17 @@ fn preprocessing_matches_pillow_within_rounding() {
     for (max, mean, name) in &worst {
         println!("{name}: max {max} levels, mean {mean:.3}");
     }
-    // Two JPEG decoders (libjpeg-turbo in Pillow, zune-jpeg here) and two bicubic
-    // implementations differ by a few levels at sharp edges; a geometry mistake (a crop
-    // off by one pixel, a wrong orientation) shows as tens of levels.
+    // Both sides decode JPEGs with libjpeg-turbo and resize with Pillow's bicubic
+    // arithmetic: what differs is its rounding at a few sharp edges (4 levels at most, 0.12
+    // on average, measured). A geometry mistake (a crop off by one pixel, a wrong
+    // orientation) shows as tens of levels.
     let failing: Vec<_> = worst
         .iter()
-        .filter(|(max, mean, _)| *max > 6.0 || *mean > 0.5)
+        .filter(|(max, mean, _)| *max > 4.0 || *mean > 0.15)
         .collect();
     assert!(
         failing.is_empty(),
-        "differ from Pillow by more than 6 levels (or 0.5 on average): {failing:?}"
+        "differ from Pillow by more than 4 levels (or 0.15 on average): {failing:?}"
     );
 }
 
