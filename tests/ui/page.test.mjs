@@ -152,7 +152,19 @@ test('readable in a small window and in dark mode', async () => {
 
 test('pause, resume, failures with their causes, and the Library: results per search, removing a folder', async () => {
   const { page, close } = await open('photos=40&step=60&broken=3');
+  // Paused during encoding: the count of searchable photos stops where it was, and a
+  // search answers from those.
+  await page.getByTestId('photo-counts').getByText(/^[1-9]\d* of 40 searchable$/).waitFor({ timeout: 20000 });
   await page.getByTestId('pause').click();
+  await page.getByTestId('resume').waitFor();
+  const atPause = await page.getByTestId('photo-counts').textContent();
+  await page.waitForTimeout(600);
+  assert.equal(await page.getByTestId('photo-counts').textContent(), atPause, 'encoding went on while paused');
+  await page.getByTestId('search-input').fill('green');
+  await page.getByTestId('search-input').press('Enter');
+  await page.getByTestId('result').first().waitFor();
+  await page.getByTestId('search-input').fill('reset');
+  await page.getByTestId('search-input').press('Enter');
   await page.getByTestId('resume').click();
   await page.getByTestId('failures-toggle').click();
   assert.match(await page.getByTestId('failures').textContent(), /green-circle-3\.jpg: cannot decode: the file is truncated/);
