@@ -4,19 +4,14 @@ import { defineConfig } from 'vitest/config';
 import { mockPhotoSvg } from './src/lib/mock-backend.ts';
 
 /** For the mock backend in the dev server (`npm run ui:dev`, the page tests): previews
- * that take `ms` each to make, two at a time, in the order the app's `photo:` protocol
- * makes the ones the screen asks for: the newest burst of requests first, each burst in
- * the order asked. */
+ * that take `ms` each to make, two at a time, in the order asked. Which of the screen's
+ * requests the app serves first is the engine's rule, tested where it lives
+ * (`previews.rs`); the page tests test what the page asks for, and when. */
 function mockPhotos(): Plugin {
-  const BURST_MS = 50;
-  const waiting: { arrived: number; serve: () => void }[] = [];
+  const waiting: (() => void)[] = [];
   let busy = 0;
   const next = () => {
-    while (busy < 2 && waiting.length > 0) {
-      const newest = Math.max(...waiting.map((w) => w.arrived));
-      const index = waiting.findIndex((w) => newest - w.arrived <= BURST_MS);
-      waiting.splice(index, 1)[0].serve();
-    }
+    while (busy < 2 && waiting.length > 0) waiting.shift()!();
   };
   return {
     name: 'motis-mock-photos',
@@ -37,7 +32,7 @@ function mockPhotos(): Plugin {
             next();
           }, ms);
         };
-        waiting.push({ arrived: performance.now(), serve });
+        waiting.push(serve);
         next();
       });
     },
