@@ -6,9 +6,20 @@ import random
 import numpy as np
 import pytest
 
-from demo_world.captions import ATTRIBUTES, caption_of, long_say, short_say, stated
+from demo_world.captions import (
+    ATTRIBUTES,
+    COUNT_WORDS,
+    POSITION_PHRASES,
+    RELATION_PHRASES,
+    SIDE_BY_SIDE,
+    SIZE_WORDS,
+    caption_of,
+    long_say,
+    short_say,
+    stated,
+)
 from demo_world.relevance import Fitting, fits
-from demo_world.world import sample_scene, scene_to_json
+from demo_world.world import OPPOSITE, sample_scene, scene_to_json
 
 
 def test_a_scene_fits_every_caption_written_of_it_and_the_words_state_what_the_description_says():
@@ -24,8 +35,21 @@ def test_a_scene_fits_every_caption_written_of_it_and_the_words_state_what_the_d
                 assert thing["shape"] in words, (text, description)
             if thing["colour"]:
                 assert thing["colour"] in words or (thing["colour"] == "gray" and "grey" in words), (text, description)
+            if thing["size"]:
+                assert any(w in words for w in SIZE_WORDS[thing["size"]]), (text, description)
+            if thing["count"]:
+                assert any(w in words for w in COUNT_WORDS[thing["count"]]), (text, description)
+            if thing["position"] and not description["relation"]:
+                assert any(p in words for p in POSITION_PHRASES[thing["position"]]), (text, description)
+        if description["relation"]:
+            # Said either way round: "A above B" or "B below A".
+            relations = (description["relation"], OPPOSITE[description["relation"]])
+            phrases = [p for r in relations for p in RELATION_PHRASES[r] + SIDE_BY_SIDE[r]]
+            assert any(p in words for p in phrases), (text, description)
         if description["background"]:
             assert "background" in words or "on " in words or "against" in words or "backdrop" in words, text
+            background = description["background"]
+            assert background in words or (background == "gray" and "grey" in words), (text, description)
         assert set(stated(description)) <= say | {"shape"}, (say, description)
 
 
